@@ -1,0 +1,106 @@
+// Package api is the one HTTP/JSON interface of the desk application. The
+// frontend (inside Wails or in a browser on the office LAN) talks to the
+// backend only through it. Errors leave this package as an envelope with a
+// machine code and a Vietnamese message; this is the only place where
+// internal errors become user messages.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"time"
+
+	"motcua/app/office"
+)
+
+// OfficeSettings is what the API needs from the settings use case.
+type OfficeSettings interface {
+	Settings(ctx context.Context) (office.Settings, error)
+	Save(ctx context.Context, s office.Settings) (office.Settings, error)
+}
+
+// HealthChecker reports whether the store is usable.
+type HealthChecker interface {
+	Version() (uint32, error)
+}
+
+// Config wires the API to the use cases.
+type Config struct {
+	Version string
+	Office  OfficeSettings
+	Store   HealthChecker
+	Logger  *slog.Logger
+}
+
+// maxSettingsBody bounds the settings document; it is a few hundred bytes.
+const maxSettingsBody = 1 << 20
+
+type server struct {
+	cfg     Config
+	log     *slog.Logger
+	started time.Time
+}
+
+// New returns the API handler. It serves paths under /api/.
+func New(cfg Config) http.Handler {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &server{cfg: cfg, log: cfg.Logger, started: time.Now()}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/health", s.health)
+	mux.HandleFunc("GET /api/version", s.version)
+	mux.HandleFunc("GET /api/settings", s.getSettings)
+	mux.HandleFunc("PUT /api/settings", s.putSettings)
+	return s.logRequests(recoverPanics(s.log, envelopeUnmatched(mux)))
+}
+
+// envelopeUnmatched answers requests that match no route (404) or no method
+// (405) with the JSON error envelope instead of the mux's plain text.
+func envelopeUnmatched(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			h.ServeHTTP(w, r)
+			return
+		}
+		probe := &headerProbe{header: http.Header{}}
+		h.ServeHTTP(probe, r)
+		if allow := probe.header.Get("Allow"); allow != "" {
+			w.Header().Set("Allow", allow)
+		}
+		if probe.status == http.StatusMethodNotAllowed {
+			writeError(w, r, http.StatusMethodNotAllowed, codeMethod, nil)
+			return
+		}
+		writeError(w, r, http.StatusNotFound, codeNotFound, nil)
+	})
+}
+
+// headerProbe captures the status and headers of the mux's fallback handler.
+type headerProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *headerProbe) Header() http.Header         { return p.header }
+func (p *headerProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *headerProbe) WriteHeader(code int)        { p.status = code }
+
+func (s *server) health(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.cfg.Store.Version(); err != nil {
+		s.log.Error("health: store", "err", err)
+		writeError(w, r, http.StatusServiceUnavailable, codeStoreUnavailable, nil)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "uptimeSeconds": int(time.Since(s.started).Seconds())})
+}
+
+func (s *server) version(w http.ResponseWriter, r *http.Request) {
+	schema, _ := s.cfg.Store.Version()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"name": "Một Cửa Xã", "version": s.cfg.Version, "schema": schema, "go": runtime.Version(),
+	})
+}

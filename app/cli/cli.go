@@ -1,0 +1,284 @@
+// Package cli is the command line of the motcua binary: it opens the store,
+// composes the use cases and the API, and runs the desktop window (through a
+// function main.go provides, so Wails stays in main), the LAN server, or a
+// maintenance command (backup, restore, version).
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"motcua/app/api"
+	"motcua/app/office"
+	"motcua/app/store"
+)
+
+// DesktopConfig is what the desktop shell needs to show the UI.
+type DesktopConfig struct {
+	Title string
+	// API serves /api/ requests; the shell serves the frontend assets.
+	API http.Handler
+	// OnShutdown runs when the window closes.
+	OnShutdown func()
+}
+
+// Env is the outside world of Run.
+type Env struct {
+	Version string
+	// Assets is the built frontend (the contents of frontend/dist).
+	Assets fs.FS
+	// Desktop runs the window until it is closed. Nil when the binary was
+	// built without the desktop shell.
+	Desktop func(DesktopConfig) error
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Getenv  func(string) string
+}
+
+const usage = `Một Cửa Xã — phần mềm một cửa cấp xã
+
+Cách dùng:
+  motcua [--data THƯ_MỤC]                      mở cửa sổ ứng dụng
+  motcua serve [--listen ĐỊA_CHỈ] [--data THƯ_MỤC]  phục vụ giao diện qua trình duyệt (mạng LAN)
+  motcua backup --to TỆP [--data THƯ_MỤC]      sao lưu dữ liệu
+  motcua restore --from TỆP [--data THƯ_MỤC]   khôi phục dữ liệu vào thư mục trống
+  motcua version                               phiên bản
+`
+
+// Run executes the command in args (without the program name) and returns
+// the process exit code.
+func Run(ctx context.Context, args []string, env Env) int {
+	if env.Stdout == nil {
+		env.Stdout = os.Stdout
+	}
+	if env.Stderr == nil {
+		env.Stderr = os.Stderr
+	}
+	if env.Getenv == nil {
+		env.Getenv = os.Getenv
+	}
+	cmd := ""
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "":
+		err = runDesktop(ctx, args, env)
+	case "serve":
+		err = runServe(ctx, args, env)
+	case "backup":
+		err = runBackup(args, env)
+	case "restore":
+		err = runRestore(args, env)
+	case "version":
+		fmt.Fprintf(env.Stdout, "motcua %s (%s, schema %d)\n", env.Version, runtime.Version(), store.SchemaVersion())
+	case "help":
+		fmt.Fprint(env.Stdout, usage)
+	default:
+		fmt.Fprintf(env.Stderr, "Lệnh không hợp lệ: %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(env.Stderr, "%s\n\n%s", ue.msg, usage)
+			return 2
+		}
+		fmt.Fprintf(env.Stderr, "Lỗi: %s\n", userMessage(err))
+		return 1
+	}
+	return 0
+}
+
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+// userMessage turns an error into the Vietnamese sentence the operator sees;
+// the details go to the log.
+func userMessage(err error) string {
+	switch {
+	case errors.Is(err, store.ErrLocked):
+		return "dữ liệu đang được mở bởi một phiên khác. Hãy đóng cửa sổ Một Cửa Xã đang chạy (hoặc lệnh serve) rồi thử lại."
+	case errors.Is(err, store.ErrNewerSchema):
+		return "dữ liệu được tạo bởi phiên bản mới hơn của phần mềm. Hãy cập nhật phần mềm."
+	case errors.Is(err, store.ErrEncryptionKey):
+		return "khóa mã hóa dữ liệu không đúng."
+	case errors.Is(err, store.ErrNotEmpty):
+		return "thư mục dữ liệu đích không trống. Hãy chọn một thư mục trống để khôi phục."
+	case errors.Is(err, store.ErrBadBackup):
+		return "tệp sao lưu bị hỏng hoặc không phải tệp sao lưu của Một Cửa Xã."
+	case errors.Is(err, os.ErrNotExist):
+		return "không tìm thấy tệp hoặc thư mục: " + err.Error()
+	case errors.Is(err, errNoDesktop):
+		return "bản build này không có giao diện cửa sổ; hãy dùng \"motcua serve\"."
+	}
+	return err.Error()
+}
+
+var errNoDesktop = errors.New("built without the desktop shell")
+
+// DefaultDataDir is where the desk keeps its store unless told otherwise.
+func DefaultDataDir(getenv func(string) string) string {
+	if d := getenv("MOTCUA_DATA"); d != "" {
+		return d
+	}
+	switch runtime.GOOS {
+	case "windows":
+		if d := getenv("LOCALAPPDATA"); d != "" {
+			return filepath.Join(d, "MotCuaXa")
+		}
+	case "darwin":
+		if h, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(h, "Library", "Application Support", "MotCuaXa")
+		}
+	}
+	if d := getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "motcua")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "share", "motcua")
+	}
+	return "motcua-data"
+}
+
+func newFlags(name string, env Env) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	data := fs.String("data", DefaultDataDir(env.Getenv), "thư mục dữ liệu")
+	return fs, data
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{msg: err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{msg: fmt.Sprintf("tham số thừa: %v", fs.Args())}
+	}
+	return nil
+}
+
+// app is the composed application on an open store.
+type app struct {
+	store *store.Store
+	api   http.Handler
+	log   *slog.Logger
+	close func()
+}
+
+func openApp(dataDir string, env Env) (*app, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	log, closeLog := newLogger(dataDir, env.Stderr)
+	st, err := store.Open(store.Options{Dir: filepath.Join(dataDir, "db"), Logger: log})
+	if err != nil {
+		log.Error("open store", "err", err, "dir", dataDir)
+		closeLog()
+		return nil, err
+	}
+	h := api.New(api.Config{Version: env.Version, Office: office.NewService(st), Store: st, Logger: log})
+	log.Info("store opened", "dir", dataDir, "version", env.Version)
+	return &app{store: st, api: h, log: log, close: func() {
+		if err := st.Close(); err != nil {
+			log.Error("close store", "err", err)
+		}
+		closeLog()
+	}}, nil
+}
+
+// newLogger logs to stderr and to motcua.log in the data dir, so a clerk's
+// "it failed" can be followed up from the file.
+func newLogger(dataDir string, stderr io.Writer) (*slog.Logger, func()) {
+	console := slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})
+	f, err := os.OpenFile(filepath.Join(dataDir, "motcua.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return slog.New(console), func() {}
+	}
+	file := slog.NewJSONHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})
+	return slog.New(slog.NewMultiHandler(console, file)), func() { f.Close() }
+}
+
+func runDesktop(ctx context.Context, args []string, env Env) error {
+	fs, data := newFlags("motcua", env)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if env.Desktop == nil {
+		return errNoDesktop
+	}
+	a, err := openApp(*data, env)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	return env.Desktop(DesktopConfig{Title: "Một Cửa Xã", API: a.api})
+}
+
+func runBackup(args []string, env Env) error {
+	fs, data := newFlags("backup", env)
+	to := fs.String("to", "", "tệp sao lưu cần tạo")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *to == "" {
+		return usageError{msg: "thiếu --to TỆP"}
+	}
+	if _, err := os.Stat(filepath.Join(*data, "db")); err != nil {
+		return fmt.Errorf("data dir %s: %w", *data, err)
+	}
+	a, err := openApp(*data, env)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := a.store.BackupToFile(*to); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Đã sao lưu dữ liệu vào %s\n", *to)
+	return nil
+}
+
+func runRestore(args []string, env Env) error {
+	fs, data := newFlags("restore", env)
+	from := fs.String("from", "", "tệp sao lưu")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *from == "" {
+		return usageError{msg: "thiếu --from TỆP"}
+	}
+	f, err := os.Open(*from)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := os.MkdirAll(*data, 0o700); err != nil {
+		return err
+	}
+	log, closeLog := newLogger(*data, env.Stderr)
+	defer closeLog()
+	if err := store.Restore(filepath.Join(*data, "db"), f, store.Options{Logger: log}); err != nil {
+		log.Error("restore", "err", err, "from", *from)
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Đã khôi phục dữ liệu từ %s vào %s\n", *from, *data)
+	return nil
+}

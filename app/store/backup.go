@@ -1,0 +1,177 @@
+package store
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	badger "github.com/dgraph-io/badger/v4"
+)
+
+// A backup file is a one-line JSON header followed by Badger's stream backup
+// compressed with gzip. gzip's CRC and length trailer make a truncated or
+// corrupted file fail loudly on restore instead of loading half a database.
+const backupMagic = "motcua-backup"
+
+var (
+	// ErrBadBackup is returned when a file is not a readable backup.
+	ErrBadBackup = errors.New("not a valid backup file")
+	// ErrNotEmpty is returned when restoring into a directory that holds data.
+	ErrNotEmpty = errors.New("target data directory is not empty")
+)
+
+type backupHeader struct {
+	Magic   string    `json:"magic"`
+	Format  int       `json:"format"`
+	Schema  uint32    `json:"schema"`
+	Created time.Time `json:"created"`
+}
+
+// Backup writes a full backup of the store to w.
+func (s *Store) Backup(w io.Writer) error {
+	v, err := s.Version()
+	if err != nil {
+		return err
+	}
+	h, err := json.Marshal(backupHeader{Magic: backupMagic, Format: 1, Schema: v, Created: time.Now().UTC()})
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(append(h, '\n')); err != nil {
+		return fmt.Errorf("write backup header: %w", err)
+	}
+	zw := gzip.NewWriter(w)
+	if _, err := s.db.Backup(zw, 0); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	return nil
+}
+
+// BackupToFile writes a backup to path atomically: a crash or a full disk
+// never leaves a truncated file under the final name.
+func (s *Store) BackupToFile(path string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".backup-*")
+	if err != nil {
+		return fmt.Errorf("create backup file: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := s.Backup(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("sync backup file: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("close backup file: %w", err)
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// Restore loads a backup from r into dir, which must not exist or be empty.
+// The data is loaded into a sibling temporary directory first and renamed
+// into place only when it loaded completely and opens cleanly.
+func Restore(dir string, r io.Reader, opts Options) error {
+	if err := checkEmptyDir(dir); err != nil {
+		return err
+	}
+	br := bufio.NewReader(r)
+	line, err := br.ReadBytes('\n')
+	if err != nil {
+		return fmt.Errorf("read backup header: %w", ErrBadBackup)
+	}
+	var h backupHeader
+	if err := json.Unmarshal(line, &h); err != nil || h.Magic != backupMagic {
+		return fmt.Errorf("backup header: %w", ErrBadBackup)
+	}
+	if h.Format != 1 {
+		return fmt.Errorf("backup format %d: %w", h.Format, ErrBadBackup)
+	}
+	if h.Schema > SchemaVersion() {
+		return fmt.Errorf("backup schema %d: %w", h.Schema, ErrNewerSchema)
+	}
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		return fmt.Errorf("backup body: %w: %v", ErrBadBackup, err)
+	}
+
+	parent := filepath.Dir(filepath.Clean(dir))
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(parent, ".restore-*")
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+
+	bo := badger.DefaultOptions(tmp).WithSyncWrites(true).WithLogger(badgerLogger{quietLogger(opts)})
+	if len(opts.EncryptionKey) > 0 {
+		bo = bo.WithEncryptionKey(opts.EncryptionKey).WithIndexCacheSize(16 << 20)
+	}
+	db, err := badger.Open(bo)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	if err := db.Load(zr, 256); err != nil {
+		db.Close()
+		return fmt.Errorf("restore: %w: %v", ErrBadBackup, err)
+	}
+	// Drain to the gzip trailer so a corrupted tail is detected.
+	if _, err := io.Copy(io.Discard, zr); err != nil {
+		db.Close()
+		return fmt.Errorf("restore: %w: %v", ErrBadBackup, err)
+	}
+	if err := db.Close(); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	// Opening runs migrations: a restored older backup is upgraded now.
+	o := opts
+	o.Dir = tmp
+	st, err := Open(o)
+	if err != nil {
+		return fmt.Errorf("restore: open restored data: %w", err)
+	}
+	if err := st.Close(); err != nil {
+		return err
+	}
+	if err := os.Remove(dir); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("restore: %w", err)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	return nil
+}
+
+func checkEmptyDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	if len(entries) > 0 {
+		return fmt.Errorf("restore into %s: %w", dir, ErrNotEmpty)
+	}
+	return nil
+}
+
+func quietLogger(o Options) *slog.Logger {
+	if o.Logger != nil {
+		return o.Logger
+	}
+	return slog.Default()
+}

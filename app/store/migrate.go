@@ -1,0 +1,65 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// migrations[i] upgrades the schema from version i to i+1. Append only:
+// a released migration is never edited.
+var migrations = []func(*Txn) error{
+	// 0 -> 1: a new store records when it was created.
+	func(x *Txn) error {
+		return x.Set(keyCreated, []byte(time.Now().UTC().Format(time.RFC3339)))
+	},
+}
+
+// SchemaVersion is the version this program writes.
+func SchemaVersion() uint32 { return uint32(len(migrations)) }
+
+func (s *Store) migrate() error {
+	return s.Update(func(x *Txn) error {
+		cur, err := readVersion(x)
+		if err != nil {
+			return err
+		}
+		want := SchemaVersion()
+		if cur > want {
+			return fmt.Errorf("schema %d > %d: %w", cur, want, ErrNewerSchema)
+		}
+		for v := cur; v < want; v++ {
+			if err := migrations[v](x); err != nil {
+				return fmt.Errorf("migrate schema %d -> %d: %w", v, v+1, err)
+			}
+			s.log.Info("store migrated", "from", v, "to", v+1)
+		}
+		return x.Set(keySchemaVersion, binary.BigEndian.AppendUint32(nil, want))
+	})
+}
+
+func readVersion(x *Txn) (uint32, error) {
+	b, err := x.Get(keySchemaVersion)
+	if errors.Is(err, ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if len(b) != 4 {
+		return 0, fmt.Errorf("schema version key has %d bytes", len(b))
+	}
+	return binary.BigEndian.Uint32(b), nil
+}
+
+// Version reports the schema version stored in the database.
+func (s *Store) Version() (uint32, error) {
+	var v uint32
+	err := s.View(func(x *Txn) error {
+		var err error
+		v, err = readVersion(x)
+		return err
+	})
+	return v, err
+}

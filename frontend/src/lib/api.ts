@@ -1,0 +1,64 @@
+// The one client of the backend's HTTP/JSON API (app/api). Inside the Wails
+// window and in a browser on the LAN the same relative URLs work.
+
+export interface ErrorEnvelope {
+  error: { code: string; message: string; fields?: Record<string, string> }
+}
+
+export class ApiError extends Error {
+  readonly status: number
+  readonly code: string
+  readonly fields: Record<string, string>
+
+  constructor(status: number, code: string, message: string, fields: Record<string, string> = {}) {
+    super(message)
+    this.name = 'ApiError'
+    this.status = status
+    this.code = code
+    this.fields = fields
+  }
+}
+
+export const NETWORK_MESSAGE =
+  'Không kết nối được với máy chủ của ứng dụng. Vui lòng kiểm tra ứng dụng còn đang chạy rồi thử lại.'
+
+function isEnvelope(v: unknown): v is ErrorEnvelope {
+  if (typeof v !== 'object' || v === null || !('error' in v)) return false
+  const e = (v as { error: unknown }).error
+  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string'
+}
+
+// toApiError turns any non-2xx answer into an ApiError with a Vietnamese
+// message, even when the body is not our envelope (a proxy's HTML page).
+export async function toApiError(resp: Response): Promise<ApiError> {
+  let body: unknown = null
+  try {
+    body = await resp.json()
+  } catch {
+    body = null
+  }
+  if (isEnvelope(body)) {
+    return new ApiError(resp.status, body.error.code, body.error.message, body.error.fields ?? {})
+  }
+  return new ApiError(resp.status, 'http_' + resp.status, `Máy chủ trả lời lỗi ${resp.status}.`)
+}
+
+export async function request<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  fetchFn: typeof fetch = fetch,
+): Promise<T> {
+  let resp: Response
+  try {
+    resp = await fetchFn(path, {
+      method,
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+  } catch {
+    throw new ApiError(0, 'network', NETWORK_MESSAGE)
+  }
+  if (!resp.ok) throw await toApiError(resp)
+  return (await resp.json()) as T
+}
