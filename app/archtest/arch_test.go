@@ -73,8 +73,10 @@ var rules = []rule{
 		allowed: func(p string) bool { return p == "motcua/app/store" },
 	},
 	{
-		name:    "only the scanning adapters use cgo engines",
-		target:  func(i string) bool { return under(i, "github.com/gen2brain/go-fitz") || under(i, "github.com/otiai10/gosseract/v2") },
+		name: "only the scanning adapters use cgo engines",
+		target: func(i string) bool {
+			return under(i, "github.com/gen2brain/go-fitz") || under(i, "github.com/otiai10/gosseract/v2")
+		},
 		allowed: func(p string) bool { return p == "motcua/scanning/fitz" || p == "motcua/scanning/tesseract" },
 	},
 	{
@@ -100,7 +102,7 @@ var leaves = map[string][]string{
 	"motcua/sync/wire":    {},
 	"motcua/app/vntext":   {},
 	"motcua/app/calendar": {},
-	"motcua/app/catalog":  {"motcua/app/vntext"},
+	"motcua/app/catalog":  {"motcua/app/vntext", "motcua/app/dossier", "motcua/app/calendar"},
 	"motcua/app/dossier":  {"motcua/app/vntext", "motcua/app/calendar"},
 	"motcua/app/forms":    {},
 }
