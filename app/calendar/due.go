@@ -18,7 +18,7 @@ const (
 	CalendarDays Unit = "calendar_days"
 	// SameDayCutoff is "ngay trong ngày, hoặc ngày làm việc tiếp theo nếu
 	// tiếp nhận sau 15 giờ". Amount must be 0 or 1 and is ignored.
-	SameDayCutoff Unit = "same_day"
+	SameDayCutoff Unit = "same_day_cutoff"
 )
 
 var unitLabels = map[Unit]string{
