@@ -31,7 +31,9 @@ type Config struct {
 	Version string
 	Office  OfficeSettings
 	Store   HealthChecker
-	Logger  *slog.Logger
+	// Reception serves the desk's dossier routes; nil leaves them out.
+	Reception Reception
+	Logger    *slog.Logger
 }
 
 // maxSettingsBody bounds the settings document; it is a few hundred bytes.
@@ -54,6 +56,9 @@ func New(cfg Config) http.Handler {
 	mux.HandleFunc("GET /api/version", s.version)
 	mux.HandleFunc("GET /api/settings", s.getSettings)
 	mux.HandleFunc("PUT /api/settings", s.putSettings)
+	if cfg.Reception != nil {
+		s.routeDossiers(mux)
+	}
 	return s.logRequests(recoverPanics(s.log, envelopeUnmatched(mux)))
 }
 
@@ -63,7 +68,8 @@ func envelopeUnmatched(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, pattern := mux.Handler(r)
 		if pattern != "" {
-			h.ServeHTTP(w, r)
+			// Only ServeMux.ServeHTTP fills in the path values.
+			mux.ServeHTTP(w, r)
 			return
 		}
 		probe := &headerProbe{header: http.Header{}}

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"motcua/app/office"
+	"motcua/app/reception"
 	"motcua/app/store"
 )
 
@@ -23,8 +24,13 @@ func newTestServer(t *testing.T) *httptest.Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	off := office.NewService(st)
+	rec, err := reception.New(st, off)
+	if err != nil {
+		t.Fatal(err)
+	}
 	h := New(Config{
-		Version: "test", Office: office.NewService(st), Store: st,
+		Version: "test", Office: off, Store: st, Reception: rec,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	srv := httptest.NewServer(h)

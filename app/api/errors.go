@@ -28,6 +28,12 @@ const (
 	codeStoreUnavailable = "store_unavailable"
 	codeDiskFull         = "disk_full"
 	codeInternal         = "internal_error"
+
+	codeInvalidTransition = "invalid_transition"
+	codeProcedureUnknown  = "procedure_unknown"
+	codeDuplicateRequest  = "duplicate_request"
+	codeNotConfigured     = "not_configured"
+	codeFormNotApplicable = "form_not_applicable"
 )
 
 var messages = map[string]string{
@@ -42,6 +48,12 @@ var messages = map[string]string{
 	codeStoreUnavailable: "Không truy cập được kho dữ liệu trên máy.",
 	codeDiskFull:         "Ổ đĩa đã đầy, không thể lưu thêm dữ liệu. Dữ liệu đã lưu trước đó vẫn an toàn.",
 	codeInternal:         "Đã xảy ra lỗi hệ thống. Vui lòng thử lại hoặc liên hệ quản trị viên.",
+
+	codeInvalidTransition: "Thao tác không hợp lệ với trạng thái hiện tại của hồ sơ.",
+	codeProcedureUnknown:  "Không có thủ tục này trong danh mục.",
+	codeDuplicateRequest:  "Mã yêu cầu đã được dùng cho một thao tác khác. Vui lòng tải lại trang rồi thử lại.",
+	codeNotConfigured:     "Chưa thiết lập thông tin đơn vị. Vui lòng vào mục Thiết lập trước.",
+	codeFormNotApplicable: "Hồ sơ này không có biểu mẫu được yêu cầu.",
 }
 
 // fieldLabels name settings fields the way the form does.

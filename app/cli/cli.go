@@ -19,6 +19,7 @@ import (
 
 	"motcua/app/api"
 	"motcua/app/office"
+	"motcua/app/reception"
 	"motcua/app/store"
 )
 
@@ -194,7 +195,14 @@ func openApp(dataDir string, env Env) (*app, error) {
 		closeLog()
 		return nil, err
 	}
-	h := api.New(api.Config{Version: env.Version, Office: office.NewService(st), Store: st, Logger: log})
+	off := office.NewService(st)
+	rec, err := reception.New(st, off)
+	if err != nil {
+		st.Close()
+		closeLog()
+		return nil, err
+	}
+	h := api.New(api.Config{Version: env.Version, Office: off, Store: st, Reception: rec, Logger: log})
 	log.Info("store opened", "dir", dataDir, "version", env.Version)
 	return &app{store: st, api: h, log: log, close: func() {
 		if err := st.Close(); err != nil {

@@ -2,24 +2,74 @@ package store
 
 // This file is the one place that defines the Badger key schema. Every key
 // starts with a one-byte prefix naming its table; the rest of the layout is
-// documented next to each prefix. Sequence numbers are big-endian so that
-// Badger's byte order is numeric order. Never reuse or renumber a prefix: add
-// a new one and a migration instead.
+// documented next to each prefix. Numbers inside keys are big-endian so that
+// Badger's byte order is numeric order. IDs never contain NUL, which
+// separates variable-length parts. Never reuse or renumber a prefix: add a
+// new one and a migration instead.
+
+import "encoding/binary"
 
 const (
 	// prefixMeta holds store-level metadata.
-	//   0x00 "schema"  -> big-endian uint32 schema version
-	//   0x00 "created" -> RFC 3339 creation time
+	//   0x00 "schema"     -> big-endian uint32 schema version
+	//   0x00 "created"    -> RFC 3339 creation time
+	//   0x00 "audit_head" -> JSON {seq, hash} of the last audit entry
 	prefixMeta byte = 0x00
 
-	// prefixSettings holds singleton configuration documents, JSON-encoded.
-	//   0x01 "office" -> office settings (commune name, agency code, hours …)
+	// prefixSettings holds singleton configuration documents, JSON.
+	//   0x01 "office" -> office settings
 	prefixSettings byte = 0x01
+
+	// prefixDossier: 0x02 | dossierID -> dossier JSON.
+	prefixDossier byte = 0x02
+
+	// prefixEvent: 0x03 | dossierID | 0x00 | seq(u64) -> event JSON, in
+	// the order the actions happened.
+	prefixEvent byte = 0x03
+
+	// prefixDossierCode: 0x04 | dossier code -> dossierID.
+	prefixDossierCode byte = 0x04
+
+	// prefixDaySeq: 0x05 | agency code | 0x00 | "yyMMdd" -> u64, the last
+	// sequence number handed out that day. Written in the same transaction
+	// as the dossier that takes the number, so a number is never reused.
+	prefixDaySeq byte = 0x05
+
+	// prefixApplicant: 0x06 | applicantID -> applicant JSON.
+	prefixApplicant byte = 0x06
+
+	// prefixApplicantIndex: 0x07 | kind | term | 0x00 | applicantID -> "".
+	// kind 'i' = ID number, 'p' = phone digits, 'n' = folded name word.
+	prefixApplicantIndex byte = 0x07
+
+	// prefixStateDue: 0x08 | state | 0x00 | due(u64 unix seconds) |
+	// dossierID -> "". Work lists walk one state in due order.
+	prefixStateDue byte = 0x08
+
+	// prefixReceived: 0x09 | received(u64 unix nanoseconds) | dossierID ->
+	// "". The register and the recent list walk it by time.
+	prefixReceived byte = 0x09
+
+	// prefixAudit: 0x0A | seq(u64) -> audit entry JSON, hash-chained.
+	prefixAudit byte = 0x0A
+
+	// prefixRequest: 0x0B | requestID -> JSON answer of the first request
+	// with that ID, so a retried submit returns it instead of acting twice.
+	prefixRequest byte = 0x0B
+
+	// prefixApplicantDossier: 0x0C | applicantID | 0x00 | received(u64
+	// unix nanoseconds) | dossierID -> "".
+	prefixApplicantDossier byte = 0x0C
+
+	// prefixDossierTerm: 0x0D | folded word | 0x00 | dossierID -> "".
+	// Words of the code, applicant name and ID, and procedure name.
+	prefixDossierTerm byte = 0x0D
 )
 
 var (
 	keySchemaVersion = []byte{prefixMeta, 's', 'c', 'h', 'e', 'm', 'a'}
 	keyCreated       = []byte{prefixMeta, 'c', 'r', 'e', 'a', 't', 'e', 'd'}
+	keyAuditHead     = append([]byte{prefixMeta}, "audit_head"...)
 )
 
 // KeyOfficeSettings is the key of the office settings document.
@@ -27,4 +77,147 @@ func KeyOfficeSettings() []byte { return settingsKey("office") }
 
 func settingsKey(name string) []byte {
 	return append([]byte{prefixSettings}, name...)
+}
+
+// KeyAuditHead holds the position and hash of the last audit entry.
+func KeyAuditHead() []byte { return keyAuditHead }
+
+// KeyAudit is the audit entry with sequence seq; PrefixAudit covers all.
+func KeyAudit(seq uint64) []byte { return binary.BigEndian.AppendUint64([]byte{prefixAudit}, seq) }
+
+// PrefixAudit is the prefix of all audit entries.
+func PrefixAudit() []byte { return []byte{prefixAudit} }
+
+// KeyDossier is the dossier document.
+func KeyDossier(id string) []byte { return join(prefixDossier, id) }
+
+// PrefixDossier covers all dossier documents.
+func PrefixDossier() []byte { return []byte{prefixDossier} }
+
+// KeyEvent is event number seq of a dossier.
+func KeyEvent(dossierID string, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(join(prefixEvent, dossierID, ""), seq)
+}
+
+// PrefixEvents covers the events of one dossier.
+func PrefixEvents(dossierID string) []byte { return join(prefixEvent, dossierID, "") }
+
+// KeyDossierCode maps a dossier code to its ID.
+func KeyDossierCode(code string) []byte { return join(prefixDossierCode, code) }
+
+// KeyDaySeq is the dossier-number counter of an agency for one day.
+func KeyDaySeq(agency, yymmdd string) []byte { return join(prefixDaySeq, agency, yymmdd) }
+
+// KeyApplicant is the applicant document.
+func KeyApplicant(id string) []byte { return join(prefixApplicant, id) }
+
+// Applicant index kinds.
+const (
+	ApplicantByID    byte = 'i'
+	ApplicantByPhone byte = 'p'
+	ApplicantByName  byte = 'n'
+)
+
+// KeyApplicantIndex is one index entry pointing at an applicant.
+func KeyApplicantIndex(kind byte, term, applicantID string) []byte {
+	return join(prefixApplicantIndex, string(kind)+term, applicantID)
+}
+
+// PrefixApplicantIndex covers index entries whose term starts with term.
+func PrefixApplicantIndex(kind byte, termPrefix string) []byte {
+	return append([]byte{prefixApplicantIndex, kind}, termPrefix...)
+}
+
+// ApplicantIndexID extracts the applicant ID from an index key.
+func ApplicantIndexID(key []byte) string { return afterLastNUL(key) }
+
+// KeyStateDue is the work-list entry of a dossier in state with due time.
+func KeyStateDue(state string, due int64, dossierID string) []byte {
+	k := binary.BigEndian.AppendUint64(join(prefixStateDue, state, ""), uint64(due))
+	return append(k, dossierID...)
+}
+
+// PrefixStateDue covers one state's work list.
+func PrefixStateDue(state string) []byte { return join(prefixStateDue, state, "") }
+
+// StateDueBound is the key position of due time t within a state's list.
+func StateDueBound(state string, due int64) []byte {
+	return binary.BigEndian.AppendUint64(join(prefixStateDue, state, ""), uint64(due))
+}
+
+// StateDueID extracts the dossier ID from a work-list key.
+func StateDueID(key []byte, state string) string {
+	return string(key[len(PrefixStateDue(state))+8:])
+}
+
+// KeyReceived is the by-receipt-time entry of a dossier.
+func KeyReceived(unixNano int64, dossierID string) []byte {
+	return append(binary.BigEndian.AppendUint64([]byte{prefixReceived}, uint64(unixNano)), dossierID...)
+}
+
+// PrefixReceived covers the by-receipt-time index.
+func PrefixReceived() []byte { return []byte{prefixReceived} }
+
+// ReceivedBound is the key position of time t in the by-receipt-time index.
+func ReceivedBound(unixNano int64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{prefixReceived}, uint64(unixNano))
+}
+
+// ReceivedID extracts the dossier ID from a by-receipt-time key.
+func ReceivedID(key []byte) string { return string(key[9:]) }
+
+// KeyRequest records the answer to a client request ID.
+func KeyRequest(requestID string) []byte { return join(prefixRequest, requestID) }
+
+// KeyApplicantDossier links an applicant to a dossier.
+func KeyApplicantDossier(applicantID string, unixNano int64, dossierID string) []byte {
+	k := binary.BigEndian.AppendUint64(join(prefixApplicantDossier, applicantID, ""), uint64(unixNano))
+	return append(k, dossierID...)
+}
+
+// PrefixApplicantDossiers covers the dossiers of one applicant.
+func PrefixApplicantDossiers(applicantID string) []byte {
+	return join(prefixApplicantDossier, applicantID, "")
+}
+
+// ApplicantDossierID extracts the dossier ID of an applicant-dossier key.
+func ApplicantDossierID(key []byte, applicantID string) string {
+	return string(key[len(PrefixApplicantDossiers(applicantID))+8:])
+}
+
+// KeyDossierTerm is one search word of a dossier.
+func KeyDossierTerm(word, dossierID string) []byte { return join(prefixDossierTerm, word, dossierID) }
+
+// PrefixDossierTerm covers entries whose word starts with wordPrefix.
+func PrefixDossierTerm(wordPrefix string) []byte {
+	return append([]byte{prefixDossierTerm}, wordPrefix...)
+}
+
+// DossierTermID extracts the dossier ID from a search-word key.
+func DossierTermID(key []byte) string { return afterLastNUL(key) }
+
+// join builds prefix | parts[0] | 0x00 | parts[1] | 0x00 | … | parts[n-1].
+func join(prefix byte, parts ...string) []byte {
+	n := 1
+	for _, p := range parts {
+		n += len(p) + 1
+	}
+	k := make([]byte, 0, n)
+	k = append(k, prefix)
+	for i, p := range parts {
+		if i > 0 {
+			k = append(k, 0)
+		}
+		k = append(k, p...)
+	}
+	return k
+}
+
+func afterLastNUL(key []byte) string {
+	for i := len(key) - 1; i >= 0; i-- {
+		if key[i] == 0 {
+			return string(key[i+1:])
+		}
+	}
+	return ""
 }

@@ -254,3 +254,53 @@ func (b badgerLogger) Infof(f string, a ...any) {
 func (b badgerLogger) Debugf(f string, a ...any) {
 	b.l.Debug(strings.TrimSpace(fmt.Sprintf(f, a...)), "component", "badger")
 }
+
+// Scan walks keys with prefix starting at from (inclusive; nil means the
+// start of the prefix, or its end when reverse), calling fn until it
+// returns false or an error. The slices passed to fn are only valid during
+// the call. Reverse scans walk keys in descending order.
+func (x *Txn) Scan(prefix, from []byte, reverse, keysOnly bool, fn func(key, val []byte) (bool, error)) error {
+	opts := badger.IteratorOptions{PrefetchValues: !keysOnly, PrefetchSize: 64, Prefix: prefix, Reverse: reverse}
+	it := x.t.NewIterator(opts)
+	defer it.Close()
+	seek := from
+	if seek == nil {
+		seek = prefix
+		if reverse {
+			// Past every key with this prefix.
+			seek = append(append([]byte(nil), prefix...), 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF)
+		}
+	}
+	for it.Seek(seek); it.ValidForPrefix(prefix); it.Next() {
+		item := it.Item()
+		var (
+			more bool
+			err  error
+		)
+		if keysOnly {
+			more, err = fn(item.Key(), nil)
+		} else {
+			err = item.Value(func(val []byte) error {
+				var ferr error
+				more, ferr = fn(item.Key(), val)
+				return ferr
+			})
+		}
+		if err != nil {
+			return err
+		}
+		if !more {
+			return nil
+		}
+	}
+	return nil
+}
+
+// Exists reports whether key is present.
+func (x *Txn) Exists(key []byte) (bool, error) {
+	_, err := x.t.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}

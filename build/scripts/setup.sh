@@ -13,6 +13,9 @@ APT_PACKAGES=(
   xvfb xauth imagemagick                # desktop smoke test: a real window, screenshot
   poppler-utils zbar-tools              # tests read generated PDFs and decode their QR codes
   fonts-dejavu-core
+  libtesseract-dev libleptonica-dev     # OCR (gosseract, cgo)
+  tesseract-ocr tesseract-ocr-eng tesseract-ocr-vie
+  postgresql                            # the hub's database; tests start their own cluster
 )
 
 log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }

@@ -1,0 +1,142 @@
+// Package audit keeps the append-only, hash-chained audit log. Every write
+// use case appends an entry in the same transaction as its change; each
+// entry carries the hash of the one before, so editing, inserting or
+// deleting an entry breaks the chain at that point and Verify finds it.
+package audit
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"motcua/app/store"
+)
+
+// Entry is one audited action.
+type Entry struct {
+	Seq    uint64    `json:"seq"`
+	At     time.Time `json:"at"` // device time
+	Actor  string    `json:"actor"`
+	Role   string    `json:"role,omitempty"`
+	Action string    `json:"action"`
+	Object string    `json:"object"` // e.g. "dossier/<id>", "settings/office"
+	// Before and After are SHA-256 hex digests of the object's stored
+	// document around the change ("" when it did not exist).
+	Before  string `json:"before,omitempty"`
+	After   string `json:"after,omitempty"`
+	Summary string `json:"summary,omitempty"`
+	Prev    string `json:"prev"`
+	Hash    string `json:"hash"`
+}
+
+type head struct {
+	Seq  uint64 `json:"seq"`
+	Hash string `json:"hash"`
+}
+
+// genesis is the Prev of the first entry.
+const genesis = "0000000000000000000000000000000000000000000000000000000000000000"
+
+// Digest returns the SHA-256 hex of a stored document, for Before/After.
+func Digest(doc []byte) string {
+	if doc == nil {
+		return ""
+	}
+	s := sha256.Sum256(doc)
+	return hex.EncodeToString(s[:])
+}
+
+func (e Entry) computeHash() string {
+	e.Hash = ""
+	b, _ := json.Marshal(e) // fixed struct: field order is stable
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// Append adds e to the chain inside x, filling Seq, Prev and Hash.
+func Append(x *store.Txn, e Entry) (Entry, error) {
+	var h head
+	err := x.GetJSON(store.KeyAuditHead(), &h)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		h = head{Seq: 0, Hash: genesis}
+	case err != nil:
+		return Entry{}, fmt.Errorf("audit head: %w", err)
+	}
+	e.Seq = h.Seq + 1
+	e.Prev = h.Hash
+	e.At = e.At.UTC()
+	e.Hash = e.computeHash()
+	if err := x.SetJSON(store.KeyAudit(e.Seq), e); err != nil {
+		return Entry{}, err
+	}
+	if err := x.SetJSON(store.KeyAuditHead(), head{Seq: e.Seq, Hash: e.Hash}); err != nil {
+		return Entry{}, err
+	}
+	return e, nil
+}
+
+// Report is the outcome of Verify.
+type Report struct {
+	Entries int `json:"entries"`
+	// BrokenAt is the sequence number of the first entry that does not
+	// verify, 0 when the chain is intact.
+	BrokenAt uint64 `json:"brokenAt,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+// OK reports whether the chain verified.
+func (r Report) OK() bool { return r.BrokenAt == 0 && r.Reason == "" }
+
+// Verify walks the whole chain and reports the first broken link.
+func Verify(st *store.Store) (Report, error) {
+	var r Report
+	err := st.View(func(x *store.Txn) error {
+		prev := genesis
+		var want uint64 = 1
+		err := x.Scan(store.PrefixAudit(), nil, false, false, func(key, val []byte) (bool, error) {
+			var e Entry
+			if err := json.Unmarshal(val, &e); err != nil {
+				r.BrokenAt, r.Reason = want, "entry is not readable"
+				return false, nil
+			}
+			switch {
+			case e.Seq != want:
+				r.BrokenAt, r.Reason = want, fmt.Sprintf("entry %d missing (found %d)", want, e.Seq)
+			case e.Prev != prev:
+				r.BrokenAt, r.Reason = e.Seq, "link to the previous entry does not match"
+			case e.computeHash() != e.Hash:
+				r.BrokenAt, r.Reason = e.Seq, "entry content does not match its hash"
+			}
+			if r.BrokenAt != 0 {
+				return false, nil
+			}
+			r.Entries++
+			prev = e.Hash
+			want++
+			return true, nil
+		})
+		if err != nil || r.BrokenAt != 0 {
+			return err
+		}
+		var h head
+		err = x.GetJSON(store.KeyAuditHead(), &h)
+		if errors.Is(err, store.ErrNotFound) {
+			if r.Entries > 0 {
+				r.BrokenAt, r.Reason = uint64(r.Entries), "chain head is missing"
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if h.Seq != uint64(r.Entries) || h.Hash != prev {
+			r.BrokenAt, r.Reason = h.Seq, "chain head does not match the last entry (entries removed at the end?)"
+		}
+		return nil
+	})
+	return r, err
+}

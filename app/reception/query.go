@@ -1,0 +1,392 @@
+package reception
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"motcua/app/calendar"
+	"motcua/app/dossier"
+	"motcua/app/store"
+	"motcua/app/vntext"
+)
+
+// Get returns a dossier and its events in order.
+func (s *Service) Get(ctx context.Context, id string) (Dossier, []dossier.Event, error) {
+	var d Dossier
+	var evs []dossier.Event
+	err := s.st.View(func(x *store.Txn) error {
+		if err := x.GetJSON(store.KeyDossier(id), &d); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return ErrNotFound
+			}
+			return err
+		}
+		var err error
+		evs, err = events(x, id)
+		return err
+	})
+	return d, evs, err
+}
+
+// GetByCode resolves a dossier code (from the receipt's barcode).
+func (s *Service) GetByCode(ctx context.Context, code string) (Dossier, []dossier.Event, error) {
+	var id []byte
+	err := s.st.View(func(x *store.Txn) error {
+		var err error
+		id, err = x.Get(store.KeyDossierCode(strings.ToUpper(strings.TrimSpace(code))))
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return Dossier{}, nil, ErrNotFound
+	}
+	if err != nil {
+		return Dossier{}, nil, err
+	}
+	return s.Get(ctx, string(id))
+}
+
+func events(x *store.Txn, id string) ([]dossier.Event, error) {
+	var out []dossier.Event
+	err := x.Iterate(store.PrefixEvents(id), func(_, val []byte) error {
+		var e dossier.Event
+		if err := jsonUnmarshal(val, &e); err != nil {
+			return err
+		}
+		out = append(out, e)
+		return nil
+	})
+	return out, err
+}
+
+// Deadline flags for a dossier at a moment.
+const (
+	DeadlineNone    = ""
+	DeadlineDueSoon = "due_soon"
+	DeadlineOverdue = "overdue"
+)
+
+// Deadline says whether an active dossier is overdue at now, or due soon
+// (from one working day before its appointment, when the clerk must warn).
+func Deadline(cal *calendar.Calendar, d *Dossier, now time.Time) string {
+	if !d.Active() || d.DueAt == nil {
+		return DeadlineNone
+	}
+	switch {
+	case now.After(*d.DueAt):
+		return DeadlineOverdue
+	case !now.Before(cal.WarnFrom(*d.DueAt)):
+		return DeadlineDueSoon
+	}
+	return DeadlineNone
+}
+
+// Work lists.
+const (
+	ListRecent             = "recent"
+	ListAll                = "all"
+	ListDueToday           = "due_today"
+	ListOverdue            = "overdue"
+	ListAwaitingSupplement = "awaiting_supplement"
+	ListReadyToReturn      = "ready_to_return"
+)
+
+// ErrBadList is returned for an unknown list name or cursor.
+var ErrBadList = errors.New("unknown list or cursor")
+
+var activeStates = []dossier.State{
+	dossier.StateReceived, dossier.StateProcessing, dossier.StateTransferred, dossier.StateAwaitingPayment,
+}
+
+// ListQuery selects a page of a work list.
+type ListQuery struct {
+	List   string
+	Q      string
+	Limit  int
+	Cursor string
+}
+
+// Page is one page of a list; Next is the cursor of the next page.
+type Page struct {
+	Items []Dossier
+	Next  string
+}
+
+// Counts are the sizes of the desk's work lists.
+type Counts struct {
+	DueToday           int `json:"dueToday"`
+	Overdue            int `json:"overdue"`
+	AwaitingSupplement int `json:"awaitingSupplement"`
+	ReadyToReturn      int `json:"readyToReturn"`
+}
+
+// List returns a page of a work list, optionally filtered by words (code,
+// applicant name or ID number, procedure), diacritics ignored.
+func (s *Service) List(ctx context.Context, q ListQuery) (Page, error) {
+	if q.Limit <= 0 || q.Limit > 200 {
+		q.Limit = 50
+	}
+	if q.List == "" {
+		q.List = ListRecent
+	}
+	cal, err := s.Calendar(ctx)
+	if err != nil {
+		return Page{}, err
+	}
+	now := s.now()
+	var cursor []byte
+	if q.Cursor != "" {
+		cursor, err = base64.RawURLEncoding.DecodeString(q.Cursor)
+		if err != nil || len(cursor) == 0 {
+			return Page{}, ErrBadList
+		}
+	}
+	var page Page
+	err = s.st.View(func(x *store.Txn) error {
+		match, err := termFilter(x, q.Q)
+		if err != nil {
+			return err
+		}
+		// take loads a listed dossier and reports whether the page is full.
+		take := func(id string, key []byte) (bool, error) {
+			if match != nil && !match[id] {
+				return true, nil
+			}
+			if len(page.Items) == q.Limit {
+				page.Next = base64.RawURLEncoding.EncodeToString(key)
+				return false, nil
+			}
+			var d Dossier
+			if err := x.GetJSON(store.KeyDossier(id), &d); err != nil {
+				return false, err
+			}
+			page.Items = append(page.Items, d)
+			return true, nil
+		}
+		switch q.List {
+		case ListRecent, ListAll:
+			return x.Scan(store.PrefixReceived(), cursor, true, true, func(k, _ []byte) (bool, error) {
+				return take(store.ReceivedID(k), append([]byte(nil), k...))
+			})
+		case ListAwaitingSupplement:
+			return scanStates(x, []dossier.State{dossier.StateAwaitingSupplement}, cursor, 0, math.MaxInt64, take)
+		case ListReadyToReturn:
+			return scanStates(x, []dossier.State{dossier.StateResultReady}, cursor, 0, math.MaxInt64, take)
+		case ListOverdue:
+			return scanStates(x, activeStates, cursor, 0, now.Unix()-1, take)
+		case ListDueToday:
+			day := cal.DateOf(now)
+			return scanStates(x, activeStates, cursor, cal.OpensAt(day).Unix(), cal.ClosesAt(day).Unix(), take)
+		}
+		return ErrBadList
+	})
+	return page, err
+}
+
+// scanStates walks the work lists of several states in due order (state by
+// state), taking entries due in [lo, hi] (Unix seconds). A cursor is the
+// key where the previous page stopped.
+func scanStates(x *store.Txn, states []dossier.State, cursor []byte, lo, hi int64,
+	take func(id string, key []byte) (bool, error)) error {
+	first := 0
+	if cursor != nil {
+		first = -1
+		for i, st := range states {
+			if strings.HasPrefix(string(cursor), string(store.PrefixStateDue(string(st)))) {
+				first = i
+			}
+		}
+		if first < 0 {
+			return ErrBadList
+		}
+	}
+	for i := first; i < len(states); i++ {
+		st := states[i]
+		prefix := store.PrefixStateDue(string(st))
+		from := store.StateDueBound(string(st), lo)
+		if i == first && cursor != nil && string(cursor) > string(from) {
+			from = cursor
+		}
+		more := true
+		stateDone := false
+		err := x.Scan(prefix, from, false, true, func(k, _ []byte) (bool, error) {
+			if due := int64(beUint64(k[len(prefix) : len(prefix)+8])); due > hi {
+				stateDone = true
+				return false, nil
+			}
+			var err error
+			more, err = take(store.StateDueID(k, string(st)), append([]byte(nil), k...))
+			return more, err
+		})
+		if err != nil || (!more && !stateDone) {
+			return err
+		}
+	}
+	return nil
+}
+
+// termFilter returns the IDs of dossiers matching every word of q (the last
+// as a prefix), or nil when q is empty.
+func termFilter(x *store.Txn, q string) (map[string]bool, error) {
+	words := vntext.Tokens(q)
+	if len(words) == 0 {
+		return nil, nil
+	}
+	var hits map[string]bool
+	for i, w := range words {
+		prefix := w
+		if i < len(words)-1 {
+			prefix = w + "\x00"
+		}
+		got := map[string]bool{}
+		err := x.Scan(store.PrefixDossierTerm(prefix), nil, false, true, func(k, _ []byte) (bool, error) {
+			id := store.DossierTermID(k)
+			if hits == nil || hits[id] {
+				got[id] = true
+			}
+			return true, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		hits = got
+		if len(hits) == 0 {
+			break
+		}
+	}
+	return hits, nil
+}
+
+// Counts returns the sizes of the work lists now.
+func (s *Service) Counts(ctx context.Context) (Counts, error) {
+	cal, err := s.Calendar(ctx)
+	if err != nil {
+		return Counts{}, err
+	}
+	now := s.now()
+	day := cal.DateOf(now)
+	start, end := cal.OpensAt(day).Unix(), cal.ClosesAt(day).Unix()
+	var c Counts
+	err = s.st.View(func(x *store.Txn) error {
+		count := func(states []dossier.State, f func(due int64)) error {
+			for _, st := range states {
+				prefix := store.PrefixStateDue(string(st))
+				err := x.Scan(prefix, nil, false, true, func(k, _ []byte) (bool, error) {
+					f(int64(beUint64(k[len(prefix) : len(prefix)+8])))
+					return true, nil
+				})
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		err := count(activeStates, func(due int64) {
+			if due < now.Unix() {
+				c.Overdue++
+			}
+			if due >= start && due <= end {
+				c.DueToday++
+			}
+		})
+		if err != nil {
+			return err
+		}
+		if err := count([]dossier.State{dossier.StateAwaitingSupplement}, func(int64) { c.AwaitingSupplement++ }); err != nil {
+			return err
+		}
+		return count([]dossier.State{dossier.StateResultReady}, func(int64) { c.ReadyToReturn++ })
+	})
+	return c, err
+}
+
+// ByReceipt returns the dossiers recorded in [from, to), oldest first.
+func (s *Service) ByReceipt(ctx context.Context, from, to time.Time, limit int) ([]Dossier, error) {
+	var out []Dossier
+	err := s.st.View(func(x *store.Txn) error {
+		return x.Scan(store.PrefixReceived(), store.ReceivedBound(from.UnixNano()), false, true, func(k, _ []byte) (bool, error) {
+			if string(k) >= string(store.ReceivedBound(to.UnixNano())) {
+				return false, nil
+			}
+			var d Dossier
+			if err := x.GetJSON(store.KeyDossier(store.ReceivedID(k)), &d); err != nil {
+				return false, err
+			}
+			out = append(out, d)
+			return limit <= 0 || len(out) < limit, nil
+		})
+	})
+	return out, err
+}
+
+// Dashboard holds the QĐ 766 numbers the commune computes itself.
+type Dashboard struct {
+	From               time.Time      `json:"from"`
+	To                 time.Time      `json:"to"`
+	Received           int            `json:"received"`
+	Completed          int            `json:"completed"`
+	CompletedOnTime    int            `json:"completedOnTime"`
+	OnTimeRate         *float64       `json:"onTimeRate"`
+	Digitised          int            `json:"digitised"`
+	DigitisedRate      *float64       `json:"digitisedRate"`
+	Channels           map[string]int `json:"channels"`
+	DueToday           int            `json:"dueToday"`
+	Overdue            int            `json:"overdue"`
+	AwaitingSupplement int            `json:"awaitingSupplement"`
+	ReadyToReturn      int            `json:"readyToReturn"`
+}
+
+// Dashboard computes the indicators for dossiers recorded in [from, to).
+// On-time rate follows QĐ 766: (done on time + still within the deadline) ÷
+// dossiers that have a deadline; a dossier whose appointment was extended
+// by an apology counts against its appointment before the extension.
+func (s *Service) Dashboard(ctx context.Context, from, to time.Time) (Dashboard, error) {
+	ds, err := s.ByReceipt(ctx, from, to, 0)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	now := s.now()
+	db := Dashboard{From: from, To: to, Channels: map[string]int{}}
+	counted, good := 0, 0
+	for _, d := range ds {
+		if d.State == dossier.StateRefused {
+			continue
+		}
+		db.Received++
+		db.Channels[string(d.Channel)]++
+		if len(d.Components) > 0 && !slices.ContainsFunc(d.Components, func(c Component) bool { return !c.Digitised }) {
+			db.Digitised++
+		}
+		if d.LegalDueAt == nil {
+			continue
+		}
+		counted++
+		if d.ResultAt != nil {
+			db.Completed++
+			if !d.ResultAt.After(*d.LegalDueAt) {
+				db.CompletedOnTime++
+				good++
+			}
+		} else if d.Active() && !now.After(*d.LegalDueAt) {
+			good++
+		}
+	}
+	if counted > 0 {
+		r := float64(good) / float64(counted)
+		db.OnTimeRate = &r
+	}
+	if db.Received > 0 {
+		r := float64(db.Digitised) / float64(db.Received)
+		db.DigitisedRate = &r
+	}
+	c, err := s.Counts(ctx)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	db.DueToday, db.Overdue, db.AwaitingSupplement, db.ReadyToReturn = c.DueToday, c.Overdue, c.AwaitingSupplement, c.ReadyToReturn
+	return db, nil
+}
