@@ -18,6 +18,7 @@ import (
 	"runtime"
 
 	"motcua/app/api"
+	"motcua/app/audit"
 	"motcua/app/office"
 	"motcua/app/reception"
 	"motcua/app/store"
@@ -52,6 +53,7 @@ Cách dùng:
   motcua serve [--listen ĐỊA_CHỈ] [--data THƯ_MỤC]  phục vụ giao diện qua trình duyệt (mạng LAN)
   motcua backup --to TỆP [--data THƯ_MỤC]      sao lưu dữ liệu
   motcua restore --from TỆP [--data THƯ_MỤC]   khôi phục dữ liệu vào thư mục trống
+  motcua audit verify [--data THƯ_MỤC]         kiểm tra tính toàn vẹn của nhật ký thao tác
   motcua version                               phiên bản
 `
 
@@ -81,6 +83,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		err = runBackup(args, env)
 	case "restore":
 		err = runRestore(args, env)
+	case "audit":
+		err = runAudit(args, env)
 	case "version":
 		fmt.Fprintf(env.Stdout, "motcua %s (%s, schema %d)\n", env.Version, runtime.Version(), store.SchemaVersion())
 	case "help":
@@ -124,6 +128,8 @@ func userMessage(err error) string {
 		return "tệp sao lưu bị hỏng hoặc không phải tệp sao lưu của Một Cửa Xã."
 	case errors.Is(err, os.ErrNotExist):
 		return "không tìm thấy tệp hoặc thư mục: " + err.Error()
+	case errors.Is(err, errAuditBroken):
+		return "nhật ký thao tác đã bị can thiệp; hãy báo quản trị viên và giữ nguyên thư mục dữ liệu."
 	case errors.Is(err, errNoDesktop):
 		return "bản build này không có giao diện cửa sổ; hãy dùng \"motcua serve\"."
 	}
@@ -261,6 +267,39 @@ func runBackup(args []string, env Env) error {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Đã sao lưu dữ liệu vào %s\n", *to)
+	return nil
+}
+
+// errAuditBroken is returned when the audit chain does not verify; the
+// report has already been printed.
+var errAuditBroken = errors.New("audit chain broken")
+
+func runAudit(args []string, env Env) error {
+	if len(args) == 0 || args[0] != "verify" {
+		return usageError{msg: "cách dùng: motcua audit verify [--data THƯ_MỤC]"}
+	}
+	fs, data := newFlags("audit verify", env)
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(*data, "db")); err != nil {
+		return fmt.Errorf("data dir %s: %w", *data, err)
+	}
+	a, err := openApp(*data, env)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	r, err := audit.Verify(a.store)
+	if err != nil {
+		return err
+	}
+	if !r.OK() {
+		fmt.Fprintf(env.Stdout, "Nhật ký thao tác KHÔNG toàn vẹn: mục số %d bị sửa, xóa hoặc chèn (%s). %d mục trước đó hợp lệ.\n",
+			r.BrokenAt, r.Reason, r.Entries)
+		return errAuditBroken
+	}
+	fmt.Fprintf(env.Stdout, "Nhật ký thao tác toàn vẹn: %d mục đã được kiểm tra.\n", r.Entries)
 	return nil
 }
 

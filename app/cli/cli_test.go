@@ -254,3 +254,23 @@ func TestDefaultDataDir(t *testing.T) {
 		t.Fatalf("got %s", got)
 	}
 }
+
+func TestAuditVerifyCommand(t *testing.T) {
+	dir := t.TempDir()
+	c := startServe(t, dir)
+	putSettings(t, c.url, settingsBody)
+	body := `{"requestId":"req-000000001","procedureCode":"2.000815",
+	"applicant":{"kind":"person","name":"Nguyễn Văn An","idNumber":"001190012345","address":"","phone":"","email":""},
+	"channel":"in_person","components":[],"sets":1,"outcome":"complete","resultDelivery":"in_person"}`
+	resp, err := http.Post(c.url+"/api/dossiers", "application/json", strings.NewReader(body))
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("receive: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	c.cmd.Wait()
+	code, out, errs := run(t, "audit", "verify", "--data", dir)
+	if code != 0 || !strings.Contains(out, "toàn vẹn: 2 mục") {
+		t.Fatalf("%d %s %s", code, out, errs)
+	}
+}

@@ -5,6 +5,7 @@ package office
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"motcua/app/audit"
 	"motcua/app/store"
 )
 
@@ -188,7 +190,22 @@ func (s *Service) Save(ctx context.Context, in Settings) (Settings, error) {
 		return Settings{}, err
 	}
 	in.UpdatedAt = s.now().UTC().Truncate(time.Millisecond)
-	err := s.st.Update(func(x *store.Txn) error { return x.SetJSON(store.KeyOfficeSettings(), in) })
+	err := s.st.Update(func(x *store.Txn) error {
+		before, err := x.Get(store.KeyOfficeSettings())
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		after, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		if err := x.Set(store.KeyOfficeSettings(), after); err != nil {
+			return err
+		}
+		_, err = audit.Append(x, audit.Entry{At: in.UpdatedAt, Actor: "local", Action: "save_settings",
+			Object: "settings/office", Before: audit.Digest(before), After: audit.Digest(after)})
+		return err
+	})
 	if err != nil {
 		return Settings{}, fmt.Errorf("save settings: %w", err)
 	}
