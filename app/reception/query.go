@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -145,27 +146,43 @@ func (s *Service) List(ctx context.Context, q ListQuery) (Page, error) {
 			return Page{}, ErrBadList
 		}
 	}
+	filter := newWordFilter(q.Q)
+	day := cal.DateOf(now)
+	open, closes := cal.OpensAt(day).Unix(), cal.ClosesAt(day).Unix()
 	var page Page
 	err = s.st.View(func(x *store.Txn) error {
-		match, err := termFilter(x, q.Q)
-		if err != nil {
-			return err
+		if filter != nil && (q.List == ListRecent || q.List == ListAll) {
+			candidates, dense, probedPrefix, err := filter.probe(x)
+			if err != nil {
+				return err
+			}
+			if !dense {
+				return listCandidates(x, q, candidates, filter, probedPrefix, cursor, &page)
+			}
 		}
-		// take loads a listed dossier and reports whether the page is full.
+		// take loads a listed dossier and reports whether to go on.
 		take := func(id string, key []byte) (bool, error) {
-			if match != nil && !match[id] {
+			if filter != nil {
+				if ok, err := filter.passExact(x, id); err != nil || !ok {
+					return err == nil, err
+				}
+			}
+			var d Dossier
+			if err := x.GetJSON(store.KeyDossier(id), &d); err != nil {
+				return false, err
+			}
+			if filter != nil && !filter.passPrefix(&d) {
 				return true, nil
 			}
 			if len(page.Items) == q.Limit {
 				page.Next = base64.RawURLEncoding.EncodeToString(key)
 				return false, nil
 			}
-			var d Dossier
-			if err := x.GetJSON(store.KeyDossier(id), &d); err != nil {
-				return false, err
-			}
 			page.Items = append(page.Items, d)
 			return true, nil
+		}
+		if len(cursor) > 0 && cursor[0] == offsetCursor {
+			return ErrBadList
 		}
 		switch q.List {
 		case ListRecent, ListAll:
@@ -179,12 +196,149 @@ func (s *Service) List(ctx context.Context, q ListQuery) (Page, error) {
 		case ListOverdue:
 			return scanStates(x, activeStates, cursor, 0, now.Unix()-1, take)
 		case ListDueToday:
-			day := cal.DateOf(now)
-			return scanStates(x, activeStates, cursor, cal.OpensAt(day).Unix(), cal.ClosesAt(day).Unix(), take)
+			return scanStates(x, activeStates, cursor, open, closes, take)
 		}
 		return ErrBadList
 	})
 	return page, err
+}
+
+// offsetCursor marks a cursor that is an offset into a sorted candidate
+// list; index keys never start with this byte.
+const offsetCursor = 0xFF
+
+// maxCandidates is where a word stops being selective: past it, walking the
+// list in order and checking each dossier is cheaper than sorting them all.
+var maxCandidates = 1000
+
+// wordFilter matches dossiers whose search words include every exact word
+// and a word starting with prefix (the word the clerk is still typing).
+type wordFilter struct {
+	exact  []string
+	prefix string
+}
+
+func newWordFilter(q string) *wordFilter {
+	words := vntext.Tokens(q)
+	if len(words) == 0 {
+		return nil
+	}
+	return &wordFilter{exact: words[:len(words)-1], prefix: words[len(words)-1]}
+}
+
+// passExact checks the exact words with point lookups, before the dossier
+// is loaded.
+func (f *wordFilter) passExact(x *store.Txn, id string) (bool, error) {
+	for _, w := range f.exact {
+		ok, err := x.Exists(store.KeyDossierTerm(w, id))
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+func (f *wordFilter) passPrefix(d *Dossier) bool {
+	for _, t := range dossierTerms(d) {
+		if strings.HasPrefix(t, f.prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// probe reads the postings of the most selective-looking word (the longest
+// exact word, else the prefix) up to maxCandidates. dense means it hit the
+// cap; probedPrefix that the prefix word is already satisfied.
+func (f *wordFilter) probe(x *store.Txn) (ids []string, dense, probedPrefix bool, err error) {
+	key := ""
+	for _, w := range f.exact {
+		if len(w) > len(key) {
+			key = w
+		}
+	}
+	scan := store.PrefixDossierTerm(key + "\x00")
+	if key == "" {
+		probedPrefix = true
+		scan = store.PrefixDossierTerm(f.prefix)
+	}
+	seen := map[string]bool{}
+	err = x.Scan(scan, nil, false, true, func(k, _ []byte) (bool, error) {
+		id := store.DossierTermID(k)
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+		if len(ids) > maxCandidates {
+			dense = true
+			return false, nil
+		}
+		return true, nil
+	})
+	return ids, dense, probedPrefix, err
+}
+
+// listCandidates answers a filtered recent/all list from a small candidate
+// set. Dossier IDs are UUIDv7, so sorting them is sorting by creation time
+// and only the page's dossiers are loaded.
+func listCandidates(x *store.Txn, q ListQuery, ids []string, f *wordFilter, probedPrefix bool, cursor []byte, page *Page) error {
+	offset := 0
+	if len(cursor) > 0 {
+		if cursor[0] != offsetCursor {
+			return ErrBadList
+		}
+		n, err := strconv.Atoi(string(cursor[1:]))
+		if err != nil || n < 0 {
+			return ErrBadList
+		}
+		offset = n
+	}
+	kept := ids[:0:0]
+	for _, id := range ids {
+		ok, err := f.passExact(x, id)
+		if err != nil {
+			return err
+		}
+		if ok {
+			kept = append(kept, id)
+		}
+	}
+	// The prefix word's postings, when they are few enough to hold.
+	var prefixed map[string]bool
+	if !probedPrefix {
+		prefixed = map[string]bool{}
+		err := x.Scan(store.PrefixDossierTerm(f.prefix), nil, false, true, func(k, _ []byte) (bool, error) {
+			prefixed[store.DossierTermID(k)] = true
+			if len(prefixed) > 20*maxCandidates {
+				prefixed = nil
+				return false, nil
+			}
+			return true, nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	slices.Sort(kept)
+	slices.Reverse(kept)
+	for i := offset; i < len(kept); i++ {
+		id := kept[i]
+		if prefixed != nil && !prefixed[id] {
+			continue
+		}
+		if len(page.Items) == q.Limit {
+			page.Next = base64.RawURLEncoding.EncodeToString(append([]byte{offsetCursor}, strconv.Itoa(i)...))
+			return nil
+		}
+		var d Dossier
+		if err := x.GetJSON(store.KeyDossier(id), &d); err != nil {
+			return err
+		}
+		if probedPrefix || prefixed != nil || f.passPrefix(&d) {
+			page.Items = append(page.Items, d)
+		}
+	}
+	return nil
 }
 
 // scanStates walks the work lists of several states in due order (state by
@@ -229,38 +383,6 @@ func scanStates(x *store.Txn, states []dossier.State, cursor []byte, lo, hi int6
 	return nil
 }
 
-// termFilter returns the IDs of dossiers matching every word of q (the last
-// as a prefix), or nil when q is empty.
-func termFilter(x *store.Txn, q string) (map[string]bool, error) {
-	words := vntext.Tokens(q)
-	if len(words) == 0 {
-		return nil, nil
-	}
-	var hits map[string]bool
-	for i, w := range words {
-		prefix := w
-		if i < len(words)-1 {
-			prefix = w + "\x00"
-		}
-		got := map[string]bool{}
-		err := x.Scan(store.PrefixDossierTerm(prefix), nil, false, true, func(k, _ []byte) (bool, error) {
-			id := store.DossierTermID(k)
-			if hits == nil || hits[id] {
-				got[id] = true
-			}
-			return true, nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		hits = got
-		if len(hits) == 0 {
-			break
-		}
-	}
-	return hits, nil
-}
-
 // Counts returns the sizes of the work lists now.
 func (s *Service) Counts(ctx context.Context) (Counts, error) {
 	cal, err := s.Calendar(ctx)
@@ -272,34 +394,36 @@ func (s *Service) Counts(ctx context.Context) (Counts, error) {
 	start, end := cal.OpensAt(day).Unix(), cal.ClosesAt(day).Unix()
 	var c Counts
 	err = s.st.View(func(x *store.Txn) error {
-		count := func(states []dossier.State, f func(due int64)) error {
+		// count counts the entries of states due in [lo, hi].
+		count := func(states []dossier.State, lo, hi int64) (int, error) {
+			n := 0
 			for _, st := range states {
 				prefix := store.PrefixStateDue(string(st))
-				err := x.Scan(prefix, nil, false, true, func(k, _ []byte) (bool, error) {
-					f(int64(beUint64(k[len(prefix) : len(prefix)+8])))
+				err := x.Scan(prefix, store.StateDueBound(string(st), lo), false, true, func(k, _ []byte) (bool, error) {
+					if int64(beUint64(k[len(prefix):len(prefix)+8])) > hi {
+						return false, nil
+					}
+					n++
 					return true, nil
 				})
 				if err != nil {
-					return err
+					return 0, err
 				}
 			}
-			return nil
+			return n, nil
 		}
-		err := count(activeStates, func(due int64) {
-			if due < now.Unix() {
-				c.Overdue++
-			}
-			if due >= start && due <= end {
-				c.DueToday++
-			}
-		})
-		if err != nil {
+		var err error
+		if c.Overdue, err = count(activeStates, 0, now.Unix()-1); err != nil {
 			return err
 		}
-		if err := count([]dossier.State{dossier.StateAwaitingSupplement}, func(int64) { c.AwaitingSupplement++ }); err != nil {
+		if c.DueToday, err = count(activeStates, start, end); err != nil {
 			return err
 		}
-		return count([]dossier.State{dossier.StateResultReady}, func(int64) { c.ReadyToReturn++ })
+		if c.AwaitingSupplement, err = count([]dossier.State{dossier.StateAwaitingSupplement}, 0, math.MaxInt64); err != nil {
+			return err
+		}
+		c.ReadyToReturn, err = count([]dossier.State{dossier.StateResultReady}, 0, math.MaxInt64)
+		return err
 	})
 	return c, err
 }

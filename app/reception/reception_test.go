@@ -432,3 +432,44 @@ func TestFormsAndRegister(t *testing.T) {
 		t.Fatalf("register: %d bytes, %v", len(x), err)
 	}
 }
+
+func TestFilterSparseAndDenseAgree(t *testing.T) {
+	f := newFixture(t, "2026-11-16 08:00")
+	ctx := context.Background()
+	for i := 0; i < 9; i++ {
+		r := reception("2.000815")
+		r.Applicant.IDNumber = fmt.Sprintf("0011900123%02d", i)
+		if i%3 == 0 {
+			r.Applicant.Name = "Trần Văn Bình"
+		}
+		f.clk.set(at("2026-11-16 08:00").Add(time.Duration(i) * time.Minute))
+		f.receive(t, r)
+	}
+	collect := func() []string {
+		var codes []string
+		cursor := ""
+		for {
+			p, err := f.svc.List(ctx, ListQuery{List: ListAll, Q: "nguyen thi h", Limit: 2, Cursor: cursor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range p.Items {
+				codes = append(codes, d.Code)
+			}
+			if cursor = p.Next; cursor == "" {
+				return codes
+			}
+		}
+	}
+	sparse := collect()
+	old := maxCandidates
+	maxCandidates = 2
+	dense := collect()
+	maxCandidates = old
+	if len(sparse) != 6 || strings.Join(sparse, ",") != strings.Join(dense, ",") {
+		t.Fatalf("sparse %v\ndense %v", sparse, dense)
+	}
+	if !strings.HasSuffix(sparse[0], "-0009") { // newest first
+		t.Fatalf("order %v", sparse)
+	}
+}

@@ -39,6 +39,9 @@ type Options struct {
 	GCInterval time.Duration
 	// Logger receives store logs; nil means slog.Default().
 	Logger *slog.Logger
+	// UnsafeNoSync turns off fsync on commit. Only for seeding benchmark
+	// data: a crash can lose acknowledged writes.
+	UnsafeNoSync bool
 }
 
 // Store is an open Badger database.
@@ -61,7 +64,7 @@ func Open(opts Options) (*Store, error) {
 	}
 	bo := badger.DefaultOptions(opts.Dir).
 		// A printed receipt promises the citizen that the dossier is on disk.
-		WithSyncWrites(true).
+		WithSyncWrites(!opts.UnsafeNoSync).
 		WithLogger(badgerLogger{log}).
 		// Old office PCs: keep memory modest.
 		WithMemTableSize(16 << 20).
