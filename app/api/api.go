@@ -21,6 +21,12 @@ type OfficeSettings interface {
 	Save(ctx context.Context, s office.Settings) (office.Settings, error)
 }
 
+// RecoveryKeys shows the vault's recovery key once, at first run.
+type RecoveryKeys interface {
+	PendingRecoveryKey(ctx context.Context) (string, bool, error)
+	AckRecoveryKey(ctx context.Context) error
+}
+
 // HealthChecker reports whether the store is usable.
 type HealthChecker interface {
 	Version() (uint32, error)
@@ -31,6 +37,8 @@ type Config struct {
 	Version string
 	Office  OfficeSettings
 	Store   HealthChecker
+	// Recovery serves the first-run recovery-key routes; nil leaves them out.
+	Recovery RecoveryKeys
 	// Reception serves the desk's dossier routes; nil leaves them out.
 	Reception Reception
 	Logger    *slog.Logger
@@ -56,6 +64,10 @@ func New(cfg Config) http.Handler {
 	mux.HandleFunc("GET /api/version", s.version)
 	mux.HandleFunc("GET /api/settings", s.getSettings)
 	mux.HandleFunc("PUT /api/settings", s.putSettings)
+	if cfg.Recovery != nil {
+		mux.HandleFunc("GET /api/security/recovery-key", s.getRecoveryKey)
+		mux.HandleFunc("POST /api/security/recovery-key/ack", s.ackRecoveryKey)
+	}
 	if cfg.Reception != nil {
 		s.routeDossiers(mux)
 	}
@@ -109,4 +121,25 @@ func (s *server) version(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"name": "Một Cửa Xã", "version": s.cfg.Version, "schema": schema, "go": runtime.Version(),
 	})
+}
+
+func (s *server) getRecoveryKey(w http.ResponseWriter, r *http.Request) {
+	key, ok, err := s.cfg.Recovery.PendingRecoveryKey(r.Context())
+	if err != nil {
+		s.internal(w, r, "recovery key", err)
+		return
+	}
+	body := map[string]any{"pending": ok}
+	if ok {
+		body["recoveryKey"] = key
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+func (s *server) ackRecoveryKey(w http.ResponseWriter, r *http.Request) {
+	if err := s.cfg.Recovery.AckRecoveryKey(r.Context()); err != nil {
+		s.internal(w, r, "ack recovery key", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"pending": false})
 }

@@ -22,6 +22,7 @@ import (
 	"motcua/app/office"
 	"motcua/app/reception"
 	"motcua/app/store"
+	"motcua/app/vault"
 )
 
 // DesktopConfig is what the desktop shell needs to show the UI.
@@ -122,6 +123,12 @@ func userMessage(err error) string {
 		return "dữ liệu được tạo bởi phiên bản mới hơn của phần mềm. Hãy cập nhật phần mềm."
 	case errors.Is(err, store.ErrEncryptionKey):
 		return "khóa mã hóa dữ liệu không đúng."
+	case errors.Is(err, vault.ErrLocked):
+		return "không mở khóa được dữ liệu đã mã hóa trên máy này. Hãy chạy lại với khóa khôi phục: MOTCUA_RECOVERY_KEY=... (hoặc mật khẩu quản trị MOTCUA_PASSPHRASE=...)."
+	case errors.Is(err, vault.ErrBadSecret):
+		return "khóa khôi phục hoặc mật khẩu quản trị không đúng."
+	case errors.Is(err, vault.ErrCorrupt):
+		return "tệp khóa (vault.json) trong thư mục dữ liệu bị hỏng; hãy khôi phục từ bản sao lưu bằng khóa khôi phục."
 	case errors.Is(err, store.ErrNotEmpty):
 		return "thư mục dữ liệu đích không trống. Hãy chọn một thư mục trống để khôi phục."
 	case errors.Is(err, store.ErrBadBackup):
@@ -185,6 +192,7 @@ func parse(fs *flag.FlagSet, args []string) error {
 // app is the composed application on an open store.
 type app struct {
 	store *store.Store
+	vault *vault.Vault
 	api   http.Handler
 	log   *slog.Logger
 	close func()
@@ -195,22 +203,37 @@ func openApp(dataDir string, env Env) (*app, error) {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
 	log, closeLog := newLogger(dataDir, env.Stderr)
-	st, err := store.Open(store.Options{Dir: filepath.Join(dataDir, "db"), Logger: log})
+	key, v, recovery, err := unlockStore(dataDir, env, log)
+	if err != nil {
+		log.Error("unlock store", "err", err, "dir", dataDir)
+		closeLog()
+		return nil, err
+	}
+	st, err := store.Open(store.Options{Dir: filepath.Join(dataDir, "db"), Logger: log, EncryptionKey: key})
 	if err != nil {
 		log.Error("open store", "err", err, "dir", dataDir)
 		closeLog()
 		return nil, err
 	}
 	off := office.NewService(st)
+	if recovery != "" {
+		// Shown once in the UI (first run) until the office confirms it
+		// printed or wrote it down; kept only inside the encrypted store.
+		if err := off.SetPendingRecoveryKey(context.Background(), recovery); err != nil {
+			st.Close()
+			closeLog()
+			return nil, err
+		}
+	}
 	rec, err := reception.New(st, off)
 	if err != nil {
 		st.Close()
 		closeLog()
 		return nil, err
 	}
-	h := api.New(api.Config{Version: env.Version, Office: off, Store: st, Reception: rec, Logger: log})
+	h := api.New(api.Config{Version: env.Version, Office: off, Store: st, Reception: rec, Recovery: off, Logger: log})
 	log.Info("store opened", "dir", dataDir, "version", env.Version)
-	return &app{store: st, api: h, log: log, close: func() {
+	return &app{store: st, api: h, log: log, vault: v, close: func() {
 		if err := st.Close(); err != nil {
 			log.Error("close store", "err", err)
 		}
@@ -263,7 +286,11 @@ func runBackup(args []string, env Env) error {
 		return err
 	}
 	defer a.close()
-	if err := a.store.BackupToFile(*to); err != nil {
+	bo, err := backupOptions(a.vault)
+	if err != nil {
+		return err
+	}
+	if err := a.store.BackupToFileWith(*to, bo); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Đã sao lưu dữ liệu vào %s\n", *to)
@@ -322,7 +349,7 @@ func runRestore(args []string, env Env) error {
 	}
 	log, closeLog := newLogger(*data, env.Stderr)
 	defer closeLog()
-	if err := store.Restore(filepath.Join(*data, "db"), f, store.Options{Logger: log}); err != nil {
+	if err := restoreBackup(*data, f, env, log); err != nil {
 		log.Error("restore", "err", err, "from", *from)
 		return err
 	}

@@ -29,7 +29,17 @@ func TestMain(m *testing.M) {
 	if os.Getenv("MOTCUA_CLI_CHILD") == "1" {
 		os.Exit(Run(context.Background(), os.Args[1:], Env{Version: "child", Assets: testAssets}))
 	}
-	os.Exit(m.Run())
+	// Machine keys go to a temp dir, never to the developer's config dir,
+	// and the OS keyring is left alone.
+	machines, err := os.MkdirTemp("", "motcua-machine-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("MOTCUA_MACHINE_DIR", machines)
+	os.Setenv("MOTCUA_NO_KEYRING", "1")
+	code := m.Run()
+	os.RemoveAll(machines)
+	os.Exit(code)
 }
 
 type child struct {
@@ -153,8 +163,7 @@ func TestSecondProcessGetsClearMessage(t *testing.T) {
 func run(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := Run(context.Background(), args, Env{Version: "t", Assets: testAssets, Stdout: &out, Stderr: &errb,
-		Getenv: func(string) string { return "" }})
+	code := Run(context.Background(), args, Env{Version: "t", Assets: testAssets, Stdout: &out, Stderr: &errb})
 	return code, out.String(), errb.String()
 }
 
@@ -272,5 +281,143 @@ func TestAuditVerifyCommand(t *testing.T) {
 	code, out, errs := run(t, "audit", "verify", "--data", dir)
 	if code != 0 || !strings.Contains(out, "toàn vẹn: 2 mục") {
 		t.Fatalf("%d %s %s", code, out, errs)
+	}
+}
+
+// scanFiles reports every file under dir whose bytes contain needle.
+func scanFiles(t *testing.T, dir string, needle []byte) []string {
+	t.Helper()
+	var hits []string
+	err := filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(b, needle) {
+			hits = append(hits, p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hits
+}
+
+func TestPersonalDataIsEncryptedAtRest(t *testing.T) {
+	dir := t.TempDir()
+	c := startServe(t, dir)
+	putSettings(t, c.url, settingsBody)
+	const idNumber = "079190012345"
+	body := `{"requestId":"req-000000001","procedureCode":"2.000815",
+	"applicant":{"kind":"person","name":"Nguyễn Văn An","idNumber":"` + idNumber + `","address":"Số 5 đường Hùng Vương","phone":"0905123456","email":""},
+	"channel":"in_person","components":[],"sets":1,"outcome":"complete","resultDelivery":"in_person"}`
+	resp, err := http.Post(c.url+"/api/dossiers", "application/json", strings.NewReader(body))
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("receive: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	// Look the applicant up by ID, so the number also passes through
+	// the search path and its index.
+	resp, _ = http.Get(c.url + "/api/applicants?q=" + idNumber)
+	resp.Body.Close()
+	// Scan while the store is open (what a thief of a running PC's disk
+	// gets) and again after a clean stop.
+	for _, stage := range []string{"running", "stopped"} {
+		if stage == "stopped" {
+			c.cmd.Process.Signal(syscall.SIGTERM)
+			c.cmd.Wait()
+		}
+		for _, secret := range []string{idNumber, "Hùng Vương", "0905123456"} {
+			if hits := scanFiles(t, dir, []byte(secret)); len(hits) > 0 {
+				t.Errorf("%s: %q in plain text in %v", stage, secret, hits)
+			}
+		}
+	}
+	backup := filepath.Join(t.TempDir(), "b.motcua")
+	if code, _, errs := run(t, "backup", "--data", dir, "--to", backup); code != 0 {
+		t.Fatalf("backup: %s", errs)
+	}
+	if hits := scanFiles(t, filepath.Dir(backup), []byte(idNumber)); len(hits) > 0 {
+		t.Errorf("ID number in plain text in the backup")
+	}
+}
+
+func TestEncryptedBackupRestoresOnAnotherPCWithRecoveryKey(t *testing.T) {
+	src := t.TempDir()
+	c := startServe(t, src)
+	saved := putSettings(t, c.url, settingsBody)
+	resp, err := http.Get(c.url + "/api/security/recovery-key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rk struct {
+		Pending     bool   `json:"pending"`
+		RecoveryKey string `json:"recoveryKey"`
+	}
+	json.NewDecoder(resp.Body).Decode(&rk)
+	resp.Body.Close()
+	if !rk.Pending || len(rk.RecoveryKey) < 30 {
+		t.Fatalf("recovery key not offered at first run: %+v", rk)
+	}
+	resp, _ = http.Post(c.url+"/api/security/recovery-key/ack", "application/json", nil)
+	resp.Body.Close()
+	resp, _ = http.Get(c.url + "/api/security/recovery-key")
+	key := rk.RecoveryKey
+	rk.RecoveryKey = ""
+	json.NewDecoder(resp.Body).Decode(&rk)
+	resp.Body.Close()
+	if rk.Pending || rk.RecoveryKey != "" {
+		t.Fatalf("recovery key still shown after acknowledgement: %+v", rk)
+	}
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	c.cmd.Wait()
+	file := filepath.Join(t.TempDir(), "b.motcua")
+	if code, _, errs := run(t, "backup", "--data", src, "--to", file); code != 0 {
+		t.Fatalf("backup: %s", errs)
+	}
+
+	// Another PC: its machine key cannot open the backup.
+	t.Setenv("MOTCUA_MACHINE_DIR", t.TempDir())
+	dst := filepath.Join(t.TempDir(), "moi")
+	code, _, errs := run(t, "restore", "--data", dst, "--from", file)
+	if code != 1 || !strings.Contains(errs, "khóa khôi phục") {
+		t.Fatalf("restore without key: %d %s", code, errs)
+	}
+	t.Setenv("MOTCUA_RECOVERY_KEY", "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH")
+	if code, _, errs := run(t, "restore", "--data", dst, "--from", file); code != 1 || !strings.Contains(errs, "không đúng") {
+		t.Fatalf("restore with a wrong key: %d %s", code, errs)
+	}
+	t.Setenv("MOTCUA_RECOVERY_KEY", key)
+	if code, _, errs := run(t, "restore", "--data", dst, "--from", file); code != 0 {
+		t.Fatalf("restore with the recovery key: %d %s", code, errs)
+	}
+	// From now on this PC opens the restored store by itself.
+	t.Setenv("MOTCUA_RECOVERY_KEY", "")
+	c2 := startServe(t, dst)
+	ok, got := getSettings(t, c2.url)
+	a, _ := json.Marshal(saved)
+	b, _ := json.Marshal(got)
+	if !ok || !bytes.Equal(a, b) {
+		t.Fatalf("restored settings differ:\n%s\n%s", a, b)
+	}
+}
+
+func TestCopiedDataDirDoesNotOpenElsewhere(t *testing.T) {
+	dir := t.TempDir()
+	c := startServe(t, dir)
+	putSettings(t, c.url, settingsBody)
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	c.cmd.Wait()
+	t.Setenv("MOTCUA_MACHINE_DIR", t.TempDir())
+	cmd := exec.Command(os.Args[0], "serve", "--listen", "127.0.0.1:0", "--data", dir)
+	cmd.Env = append(os.Environ(), "MOTCUA_CLI_CHILD=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err == nil || !strings.Contains(stderr.String(), "không mở khóa được") {
+		t.Fatalf("copied data dir opened on another PC: %v %s", err, stderr.String())
 	}
 }

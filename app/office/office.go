@@ -211,3 +211,34 @@ func (s *Service) Save(ctx context.Context, in Settings) (Settings, error) {
 	}
 	return in, nil
 }
+
+// SetPendingRecoveryKey keeps the vault's recovery key until the office
+// confirms it has written it down. It lives only in the encrypted store.
+func (s *Service) SetPendingRecoveryKey(ctx context.Context, key string) error {
+	return s.st.Update(func(x *store.Txn) error { return x.Set(store.KeyPendingRecovery(), []byte(key)) })
+}
+
+// PendingRecoveryKey returns the recovery key still to be shown, if any.
+func (s *Service) PendingRecoveryKey(ctx context.Context) (string, bool, error) {
+	var b []byte
+	err := s.st.View(func(x *store.Txn) error {
+		var err error
+		b, err = x.Get(store.KeyPendingRecovery())
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return "", false, nil
+	}
+	return string(b), err == nil, err
+}
+
+// AckRecoveryKey forgets the recovery key after the office confirmed it.
+func (s *Service) AckRecoveryKey(ctx context.Context) error {
+	return s.st.Update(func(x *store.Txn) error {
+		if err := x.Delete(store.KeyPendingRecovery()); err != nil {
+			return err
+		}
+		_, err := audit.Append(x, audit.Entry{At: s.now(), Actor: "local", Action: "ack_recovery_key", Object: "vault"})
+		return err
+	})
+}

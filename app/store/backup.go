@@ -27,45 +27,76 @@ var (
 	ErrNotEmpty = errors.New("target data directory is not empty")
 )
 
-type backupHeader struct {
+// BackupHeader is the first line of a backup file.
+type BackupHeader struct {
 	Magic   string    `json:"magic"`
 	Format  int       `json:"format"`
 	Schema  uint32    `json:"schema"`
 	Created time.Time `json:"created"`
+	// Vault, when set, is the vault file of an encrypted store: the body is
+	// then encrypted with a key only that vault's slots can unlock.
+	Vault json.RawMessage `json:"vault,omitempty"`
+}
+
+// BackupOptions encrypt a backup.
+type BackupOptions struct {
+	// Vault is recorded in the header (wrapped keys only).
+	Vault json.RawMessage
+	// Encrypt wraps the body writer; nil writes the body in the clear.
+	Encrypt func(io.Writer) (io.WriteCloser, error)
 }
 
 // Backup writes a full backup of the store to w.
-func (s *Store) Backup(w io.Writer) error {
+func (s *Store) Backup(w io.Writer) error { return s.BackupWith(w, BackupOptions{}) }
+
+// BackupWith writes a full backup, encrypted when o says so.
+func (s *Store) BackupWith(w io.Writer, o BackupOptions) error {
 	v, err := s.Version()
 	if err != nil {
 		return err
 	}
-	h, err := json.Marshal(backupHeader{Magic: backupMagic, Format: 1, Schema: v, Created: time.Now().UTC()})
+	h, err := json.Marshal(BackupHeader{Magic: backupMagic, Format: 1, Schema: v, Created: time.Now().UTC(), Vault: o.Vault})
 	if err != nil {
 		return err
 	}
 	if _, err := w.Write(append(h, '\n')); err != nil {
 		return fmt.Errorf("write backup header: %w", err)
 	}
-	zw := gzip.NewWriter(w)
+	body := io.WriteCloser(nopCloser{w})
+	if o.Encrypt != nil {
+		if body, err = o.Encrypt(w); err != nil {
+			return fmt.Errorf("backup: %w", err)
+		}
+	}
+	zw := gzip.NewWriter(body)
 	if _, err := s.db.Backup(zw, 0); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
 	if err := zw.Close(); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
+	if err := body.Close(); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
 	return nil
 }
 
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
+
 // BackupToFile writes a backup to path atomically: a crash or a full disk
 // never leaves a truncated file under the final name.
-func (s *Store) BackupToFile(path string) error {
+func (s *Store) BackupToFile(path string) error { return s.BackupToFileWith(path, BackupOptions{}) }
+
+// BackupToFileWith is BackupToFile with options.
+func (s *Store) BackupToFileWith(path string, o BackupOptions) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".backup-*")
 	if err != nil {
 		return fmt.Errorf("create backup file: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := s.Backup(tmp); err != nil {
+	if err := s.BackupWith(tmp, o); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -79,29 +110,52 @@ func (s *Store) BackupToFile(path string) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// Restore loads a backup from r into dir, which must not exist or be empty.
-// The data is loaded into a sibling temporary directory first and renamed
-// into place only when it loaded completely and opens cleanly.
+// ReadBackupHeader reads the header line of a backup; the returned reader
+// continues with the body.
+func ReadBackupHeader(r io.Reader) (BackupHeader, io.Reader, error) {
+	br := bufio.NewReader(r)
+	line, err := br.ReadBytes('\n')
+	if err != nil {
+		return BackupHeader{}, nil, fmt.Errorf("read backup header: %w", ErrBadBackup)
+	}
+	var h BackupHeader
+	if err := json.Unmarshal(line, &h); err != nil || h.Magic != backupMagic {
+		return BackupHeader{}, nil, fmt.Errorf("backup header: %w", ErrBadBackup)
+	}
+	if h.Format != 1 {
+		return BackupHeader{}, nil, fmt.Errorf("backup format %d: %w", h.Format, ErrBadBackup)
+	}
+	if h.Schema > SchemaVersion() {
+		return BackupHeader{}, nil, fmt.Errorf("backup schema %d: %w", h.Schema, ErrNewerSchema)
+	}
+	return h, br, nil
+}
+
+// Restore loads a clear-text backup from r into dir, which must not exist
+// or be empty.
 func Restore(dir string, r io.Reader, opts Options) error {
 	if err := checkEmptyDir(dir); err != nil {
 		return err
 	}
-	br := bufio.NewReader(r)
-	line, err := br.ReadBytes('\n')
+	h, body, err := ReadBackupHeader(r)
 	if err != nil {
-		return fmt.Errorf("read backup header: %w", ErrBadBackup)
+		return err
 	}
-	var h backupHeader
-	if err := json.Unmarshal(line, &h); err != nil || h.Magic != backupMagic {
-		return fmt.Errorf("backup header: %w", ErrBadBackup)
+	if len(h.Vault) > 0 {
+		return fmt.Errorf("backup is encrypted: %w", ErrBadBackup)
 	}
-	if h.Format != 1 {
-		return fmt.Errorf("backup format %d: %w", h.Format, ErrBadBackup)
+	return RestoreBody(dir, body, opts)
+}
+
+// RestoreBody loads a backup body (after the header, decrypted) into dir.
+// The data is loaded into a sibling temporary directory first and renamed
+// into place only when it loaded completely and opens cleanly; opts'
+// encryption key encrypts the restored store.
+func RestoreBody(dir string, body io.Reader, opts Options) error {
+	if err := checkEmptyDir(dir); err != nil {
+		return err
 	}
-	if h.Schema > SchemaVersion() {
-		return fmt.Errorf("backup schema %d: %w", h.Schema, ErrNewerSchema)
-	}
-	zr, err := gzip.NewReader(br)
+	zr, err := gzip.NewReader(body)
 	if err != nil {
 		return fmt.Errorf("backup body: %w: %v", ErrBadBackup, err)
 	}

@@ -17,7 +17,9 @@ const (
 	prefixMeta byte = 0x00
 
 	// prefixSettings holds singleton configuration documents, JSON.
-	//   0x01 "office" -> office settings
+	//   0x01 "office"           -> office settings
+	//   0x01 "recovery_pending" -> the vault's recovery key until the office
+	//                              confirmed it wrote it down
 	prefixSettings byte = 0x01
 
 	// prefixDossier: 0x02 | dossierID -> dossier JSON.
@@ -74,6 +76,9 @@ var (
 
 // KeyOfficeSettings is the key of the office settings document.
 func KeyOfficeSettings() []byte { return settingsKey("office") }
+
+// KeyPendingRecovery holds the recovery key until it is acknowledged.
+func KeyPendingRecovery() []byte { return settingsKey("recovery_pending") }
 
 func settingsKey(name string) []byte {
 	return append([]byte{prefixSettings}, name...)
