@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -28,6 +29,8 @@ type Reception interface {
 	Dashboard(ctx context.Context, from, to time.Time) (reception.Dashboard, error)
 	SearchApplicants(ctx context.Context, q string, limit int) ([]reception.Applicant, error)
 	GetApplicant(ctx context.Context, id string) (reception.Applicant, []reception.Dossier, error)
+	ImportCatalog(ctx context.Context, r io.Reader, merge bool, by reception.Actor) (*catalog.Catalog, error)
+	SaveProcedure(ctx context.Context, p catalog.Procedure, by reception.Actor) (*catalog.Catalog, error)
 	Form(ctx context.Context, id, form string) ([]byte, error)
 	Register(ctx context.Context, from, to time.Time, xlsx bool) ([]byte, error)
 }
@@ -40,6 +43,9 @@ const maxDossierBody = 256 << 10
 func (s *server) routeDossiers(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/procedures", s.listProcedures)
 	mux.HandleFunc("GET /api/procedures/{code}", s.getProcedure)
+	mux.HandleFunc("PUT /api/procedures/{code}", s.putProcedure)
+	mux.HandleFunc("GET /api/catalog", s.exportCatalog)
+	mux.HandleFunc("POST /api/catalog", s.importCatalog)
 	mux.HandleFunc("GET /api/applicants", s.searchApplicants)
 	mux.HandleFunc("GET /api/applicants/{id}", s.getApplicant)
 	mux.HandleFunc("POST /api/dossiers", s.receive)
@@ -434,4 +440,67 @@ func stateName(st dossier.State) string {
 		return l
 	}
 	return string(st)
+}
+
+func (s *server) exportCatalog(w http.ResponseWriter, r *http.Request) {
+	b, err := s.cfg.Reception.Catalog().Marshal()
+	if err != nil {
+		s.internal(w, r, "export catalog", err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="danh-muc-thu-tuc.json"`)
+	w.Write(b)
+}
+
+func (s *server) importCatalog(w http.ResponseWriter, r *http.Request) {
+	merge := r.URL.Query().Get("mode") != "replace"
+	body := http.MaxBytesReader(w, r.Body, catalog.MaxSize)
+	c, err := s.cfg.Reception.ImportCatalog(r.Context(), body, merge, deskActor)
+	if err != nil {
+		s.catalogError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"version": c.Version, "source": c.Source, "procedures": len(c.Procedures)})
+}
+
+func (s *server) putProcedure(w http.ResponseWriter, r *http.Request) {
+	var p catalog.Procedure
+	if !decodeJSON(w, r, maxDossierBody, &p) {
+		return
+	}
+	if p.Code != r.PathValue("code") {
+		writeErrorMsg(w, http.StatusUnprocessableEntity, codeValidation, "Mã thủ tục trong nội dung không khớp với địa chỉ.")
+		return
+	}
+	c, err := s.cfg.Reception.SaveProcedure(r.Context(), p, deskActor)
+	if err != nil {
+		s.catalogError(w, r, err)
+		return
+	}
+	saved, _ := c.Lookup(p.Code)
+	writeJSON(w, http.StatusOK, map[string]any{"procedure": viewProcedure(saved)})
+}
+
+func (s *server) catalogError(w http.ResponseWriter, r *http.Request, err error) {
+	var maxErr *http.MaxBytesError
+	var pe *catalog.ProcedureError
+	switch {
+	case errors.As(err, &maxErr), errors.Is(err, catalog.ErrTooLarge):
+		writeErrorMsg(w, http.StatusRequestEntityTooLarge, codeTooLarge, "Tệp danh mục quá lớn.")
+	case errors.Is(err, catalog.ErrOlderVersion):
+		writeErrorMsg(w, http.StatusConflict, codeCatalogVersion, "Danh mục nhập vào cũ hơn danh mục đang dùng; không thay đổi gì.")
+	case errors.Is(err, catalog.ErrVersionConflict):
+		writeErrorMsg(w, http.StatusConflict, codeCatalogVersion,
+			"Danh mục cùng phiên bản nhưng nội dung khác với danh mục đang dùng (có thể do đã chỉnh sửa tại xã). Cần phiên bản mới hơn.")
+	case errors.As(err, &pe):
+		writeErrorMsg(w, http.StatusUnprocessableEntity, codeValidation,
+			fmt.Sprintf("Thủ tục thứ %d (mã %q) không hợp lệ: %v.", pe.Index+1, pe.Code, pe.Err))
+	case errors.Is(err, catalog.ErrMalformed):
+		writeErrorMsg(w, http.StatusBadRequest, codeInvalidJSON, "Tệp danh mục không đúng định dạng JSON của Một Cửa Xã.")
+	case errors.Is(err, catalog.ErrInvalid), errors.Is(err, catalog.ErrDuplicateCode):
+		writeErrorMsg(w, http.StatusUnprocessableEntity, codeValidation, "Danh mục không hợp lệ: "+err.Error())
+	default:
+		s.internal(w, r, "catalog", err)
+	}
 }

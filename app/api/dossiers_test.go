@@ -151,3 +151,46 @@ func TestReceiveBeforeSetupIsRefused(t *testing.T) {
 		t.Fatalf("%d %v", status, body)
 	}
 }
+
+func TestCatalogExportImportOverHTTP(t *testing.T) {
+	base := configured(t)
+	resp, err := http.Get(base + "/api/catalog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exported bytes.Buffer
+	exported.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.Contains(exported.Bytes(), []byte(`"2.000815"`)) {
+		t.Fatalf("export: %d", resp.StatusCode)
+	}
+	// Re-importing the same version is a harmless no-op; garbage is 400.
+	status, body := do(t, "POST", base+"/api/catalog", "application/json", exported.Bytes())
+	if status != 200 {
+		t.Fatalf("reimport: %d %v", status, body)
+	}
+	status, body = do(t, "POST", base+"/api/catalog", "application/json", []byte(`{"version":`))
+	if status != 400 || errCode(body) != codeInvalidJSON {
+		t.Fatalf("garbage: %d %v", status, body)
+	}
+	older := bytes.Replace(exported.Bytes(), []byte(`"version": 1,`), []byte(`"version": 0,`), 1)
+	status, body = do(t, "POST", base+"/api/catalog", "application/json", older)
+	if status != 422 {
+		t.Fatalf("version 0: %d %v", status, body)
+	}
+	// An admin edit of one procedure.
+	status, body = do(t, "GET", base+"/api/procedures/2.000884", "", nil)
+	if status != 200 {
+		t.Fatal(status)
+	}
+	edit := `{"code":"2.000884","name":"Chứng thực chữ ký trong các giấy tờ, văn bản (kể cả việc chứng thực điểm chỉ và trường hợp người yêu cầu chứng thực chữ ký không thể ký, không thể điểm chỉ được)","field":"Chứng thực","level":"commune","processing_time":{"amount":4,"unit":"working_hours"},"supplement_policy":"pause_shift","channels":["in_person"],"active":true}`
+	status, body = do(t, "PUT", base+"/api/procedures/2.000884", "application/json", []byte(edit))
+	pt, _ := body["procedure"].(map[string]any)["processingTime"].(map[string]any)
+	if status != 200 || pt["label"] != "4 giờ làm việc" {
+		t.Fatalf("edit: %d %v", status, body)
+	}
+	status, body = do(t, "PUT", base+"/api/procedures/2.000884", "application/json", []byte(strings.Replace(edit, `"amount":4`, `"amount":-1`, 1)))
+	if status != 422 {
+		t.Fatalf("invalid edit: %d %v", status, body)
+	}
+}

@@ -34,6 +34,7 @@ const (
 	codeDuplicateRequest  = "duplicate_request"
 	codeNotConfigured     = "not_configured"
 	codeFormNotApplicable = "form_not_applicable"
+	codeCatalogVersion    = "catalog_version"
 )
 
 var messages = map[string]string{

@@ -48,7 +48,7 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 
 // New returns a Service using the default catalog.
 func New(st *store.Store, settings SettingsSource, opts ...Option) (*Service, error) {
-	cat, err := catalog.Default()
+	cat, err := loadCatalog(st)
 	if err != nil {
 		return nil, fmt.Errorf("load catalog: %w", err)
 	}

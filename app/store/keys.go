@@ -18,6 +18,7 @@ const (
 
 	// prefixSettings holds singleton configuration documents, JSON.
 	//   0x01 "office"           -> office settings
+	//   0x01 "catalog"          -> installed procedure catalog (exchange JSON)
 	//   0x01 "recovery_pending" -> the vault's recovery key until the office
 	//                              confirmed it wrote it down
 	prefixSettings byte = 0x01
@@ -76,6 +77,10 @@ var (
 
 // KeyOfficeSettings is the key of the office settings document.
 func KeyOfficeSettings() []byte { return settingsKey("office") }
+
+// KeyCatalog holds the installed procedure catalog when it is not the
+// built-in one (imported from the province or edited at the desk).
+func KeyCatalog() []byte { return settingsKey("catalog") }
 
 // KeyPendingRecovery holds the recovery key until it is acknowledged.
 func KeyPendingRecovery() []byte { return settingsKey("recovery_pending") }
