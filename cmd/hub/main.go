@@ -1,0 +1,275 @@
+// Command hub runs the provincial sync hub of Một Cửa Xã: the server that
+// commune devices push dossiers and scans to and pull results from.
+//
+//	hub serve       serve the sync API (migrates the database first)
+//	hub migrate     bring the database schema up to date and exit
+//	hub agency      create or rename an agency (province, commune, department …)
+//	hub enrol-code  mint a one-time enrolment code for a commune's device
+//	hub revoke      revoke a device
+//	hub version
+//
+// Every flag has an environment variable (shown in -h) so the hub can run
+// under systemd or in a container without a command line. See dev-hub.sh
+// for a local PostgreSQL and hub on loopback.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"motcua/sync/hub"
+	"motcua/sync/hub/blobdisk"
+	"motcua/sync/wire"
+)
+
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, nil)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `usage: hub COMMAND [flags]
+
+commands:
+  serve        serve the sync API (migrates the database first)
+  migrate      bring the database schema up to date
+  agency       create or rename an agency: --code --name --level [--kind] [--parent]
+  enrol-code   mint a one-time device enrolment code: --commune CODE [--ttl 168h]
+  revoke       revoke a device: --device ID [--reason TEXT]
+  version      print the version
+
+Run "hub COMMAND -h" for the flags of a command.
+`
+
+// common are the flags every command that touches the database shares.
+type common struct {
+	db, blobs, adminToken, publicURL string
+	logJSON                          bool
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.db, "db", env("HUB_DATABASE_URL", ""), "PostgreSQL URL (env HUB_DATABASE_URL)")
+	fs.StringVar(&c.blobs, "blobs", env("HUB_BLOB_DIR", "hub-blobs"), "blob store directory (env HUB_BLOB_DIR)")
+	fs.StringVar(&c.adminToken, "admin-token", env("HUB_ADMIN_TOKEN", ""), "bearer token for /admin/ endpoints; empty disables them (env HUB_ADMIN_TOKEN)")
+	fs.StringVar(&c.publicURL, "public-url", env("HUB_PUBLIC_URL", ""), "external base URL, for file links in the national export (env HUB_PUBLIC_URL)")
+	fs.BoolVar(&c.logJSON, "log-json", env("HUB_LOG_JSON", "") != "", "log JSON lines instead of text (env HUB_LOG_JSON)")
+}
+
+func (c *common) open(ctx context.Context, log *slog.Logger) (*hub.Server, error) {
+	if c.db == "" {
+		return nil, errors.New("no database: set --db or HUB_DATABASE_URL")
+	}
+	store, err := blobdisk.New(c.blobs)
+	if err != nil {
+		return nil, err
+	}
+	return hub.New(ctx, hub.Config{
+		DatabaseURL: c.db, Blobs: store, AdminToken: c.adminToken, PublicURL: c.publicURL, Logger: log,
+	})
+}
+
+func (c *common) logger(stderr io.Writer) *slog.Logger {
+	if c.logJSON {
+		return slog.New(slog.NewJSONHandler(stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(stderr, nil))
+}
+
+// run is main without the process: tests call it. ready, when not nil,
+// receives the address serve listens on.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, args := args[0], args[1:]
+	fs := flag.NewFlagSet("hub "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	switch cmd {
+	case "version", "-v", "--version":
+		fmt.Fprintf(stdout, "hub %s (protocol %s)\n", version, wire.Current)
+		return 0
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "serve":
+		c.register(fs)
+		listen := fs.String("listen", env("HUB_LISTEN", "127.0.0.1:8090"), "address to listen on (env HUB_LISTEN)")
+		cert := fs.String("tls-cert", env("HUB_TLS_CERT", ""), "TLS certificate file; empty serves plain HTTP behind a proxy (env HUB_TLS_CERT)")
+		key := fs.String("tls-key", env("HUB_TLS_KEY", ""), "TLS key file (env HUB_TLS_KEY)")
+		if err := fs.Parse(args); err != nil {
+			return 2
+		}
+		return fail(stderr, serve(ctx, &c, *listen, *cert, *key, stderr, ready))
+	case "migrate":
+		c.register(fs)
+		if err := fs.Parse(args); err != nil {
+			return 2
+		}
+		srv, err := c.open(ctx, c.logger(stderr))
+		if err != nil {
+			return fail(stderr, err)
+		}
+		srv.Close()
+		fmt.Fprintln(stdout, "schema up to date")
+		return 0
+	case "agency":
+		c.register(fs)
+		var a hub.Agency
+		fs.StringVar(&a.Code, "code", "", "agency e-ID code, e.g. 000.17.22.H56")
+		fs.StringVar(&a.Name, "name", "", "agency name")
+		fs.StringVar(&a.Kind, "kind", "commune", "province, commune, department …")
+		fs.IntVar(&a.Level, "level", 2, "level in the tree, 1 = top")
+		fs.StringVar(&a.ParentCode, "parent", "", "parent agency code")
+		if err := fs.Parse(args); err != nil {
+			return 2
+		}
+		return withServer(ctx, &c, stderr, func(s *hub.Server) error {
+			if err := s.UpsertAgency(ctx, a); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "agency %s saved\n", a.Code)
+			return nil
+		})
+	case "enrol-code":
+		c.register(fs)
+		commune := fs.String("commune", "", "commune agency code")
+		ttl := fs.Duration("ttl", 7*24*time.Hour, "how long the code stays valid")
+		if err := fs.Parse(args); err != nil {
+			return 2
+		}
+		if *commune == "" {
+			fmt.Fprintln(stderr, "hub enrol-code: --commune is required")
+			return 2
+		}
+		return withServer(ctx, &c, stderr, func(s *hub.Server) error {
+			ec, err := s.CreateEnrolmentCode(ctx, *commune, "cli", *ttl)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "%s\n", ec.Code)
+			fmt.Fprintf(stderr, "one-time code for %s, valid until %s\n", ec.CommuneCode, ec.ExpiresAt.Format(time.RFC3339))
+			return nil
+		})
+	case "revoke":
+		c.register(fs)
+		dev := fs.String("device", "", "device ID")
+		reason := fs.String("reason", "", "why (kept with the device)")
+		if err := fs.Parse(args); err != nil {
+			return 2
+		}
+		if *dev == "" {
+			fmt.Fprintln(stderr, "hub revoke: --device is required")
+			return 2
+		}
+		return withServer(ctx, &c, stderr, func(s *hub.Server) error {
+			if err := s.RevokeDevice(ctx, *dev, *reason); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "device %s revoked\n", *dev)
+			return nil
+		})
+	}
+	fmt.Fprintf(stderr, "hub: unknown command %q\n\n%s", cmd, usage)
+	return 2
+}
+
+func fail(stderr io.Writer, err error) int {
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintln(stderr, "hub:", err)
+	return 1
+}
+
+func withServer(ctx context.Context, c *common, stderr io.Writer, fn func(*hub.Server) error) int {
+	log := c.logger(io.Discard) // one-shot commands print their result, not the server's start-up log
+	s, err := c.open(ctx, log)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer s.Close()
+	return fail(stderr, fn(s))
+}
+
+// serve runs the hub until ctx ends, then shuts down gracefully: in-flight
+// requests (a chunk being fsynced, a push committing) finish first.
+func serve(ctx context.Context, c *common, listen, cert, key string, stderr io.Writer, ready chan<- string) error {
+	log := c.logger(stderr)
+	srv, err := c.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 15 * time.Second,
+		// Chunks and pushes on 2G take time; a chunk's own read deadline is
+		// set by the hub, this bounds everything else.
+		ReadTimeout:  10 * time.Minute,
+		WriteTimeout: 10 * time.Minute,
+		IdleTimeout:  2 * time.Minute,
+		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // the janitor: owned here, ends with runCtx
+		defer wg.Done()
+		srv.Run(runCtx)
+	}()
+	errc := make(chan error, 1)
+	go func() { // the listener: ends when Shutdown closes it
+		if cert != "" {
+			errc <- hs.ServeTLS(ln, cert, key)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	log.Info("hub serving", "addr", ln.Addr().String(), "tls", cert != "", "version", version)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		shutCtx, done := context.WithTimeout(context.Background(), 30*time.Second)
+		err = hs.Shutdown(shutCtx)
+		done()
+		<-errc
+	}
+	cancel()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	log.Info("hub stopped")
+	return err
+}

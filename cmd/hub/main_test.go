@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"motcua/sync/hub/pgtest"
+	"motcua/sync/wire"
+)
+
+var cluster *pgtest.Cluster
+
+func TestMain(m *testing.M) {
+	c, err := pgtest.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	cluster = c
+	code := m.Run()
+	if err := c.Stop(); err != nil && code == 0 {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
+	os.Exit(code)
+}
+
+func runCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &out, &errb, nil)
+	return code, out.String(), errb.String()
+}
+
+func TestCommands(t *testing.T) {
+	db, err := cluster.NewDatabase(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs := filepath.Join(t.TempDir(), "blobs")
+	common := []string{"--db", db, "--blobs", blobs}
+	with := func(args ...string) []string { return append(args, common...) }
+
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		inStdout string
+		inStderr string
+	}{
+		{"no command", nil, 2, "", "usage"},
+		{"unknown command", []string{"frobnicate"}, 2, "", "unknown command"},
+		{"version", []string{"version"}, 0, "protocol " + wire.Current.String(), ""},
+		{"migrate without db", []string{"migrate", "--blobs", blobs}, 1, "", "no database"},
+		{"migrate", with("migrate"), 0, "schema up to date", ""},
+		{"migrate again", with("migrate"), 0, "schema up to date", ""},
+		{"province", with("agency", "--code", "H56", "--name", "Tỉnh Thanh Hóa", "--kind", "province", "--level", "1"), 0, "saved", ""},
+		{"commune", with("agency", "--code", "000.17.22.H56", "--name", "Xã Quảng Hưng", "--parent", "H56"), 0, "saved", ""},
+		{"commune of unknown parent", with("agency", "--code", "X", "--name", "X", "--parent", "nope"), 1, "", "not found"},
+		{"enrol code without commune", with("enrol-code"), 2, "", "--commune is required"},
+		{"enrol code for unknown commune", with("enrol-code", "--commune", "nope"), 1, "", "not found"},
+		{"enrol code", with("enrol-code", "--commune", "000.17.22.H56", "--ttl", "1h"), 0, "-", "one-time code"},
+		{"revoke unknown device", with("revoke", "--device", "dev-x"), 1, "", "not found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runCmd(t, tt.args...)
+			if code != tt.code || !strings.Contains(out, tt.inStdout) || !strings.Contains(errOut, tt.inStderr) {
+				t.Fatalf("exit %d (want %d)\nstdout: %s\nstderr: %s", code, tt.code, out, errOut)
+			}
+		})
+	}
+	_, out, _ := runCmd(t, with("enrol-code", "--commune", "000.17.22.H56")...)
+	if code := strings.TrimSpace(out); len(code) != 14 || strings.Count(code, "-") != 2 {
+		t.Fatalf("enrolment code %q is not XXXX-XXXX-XXXX", code)
+	}
+}
+
+// TestServe starts the real server on a loopback port, checks the health
+// answer a commune would accept, and stops it like systemd would.
+func TestServe(t *testing.T) {
+	db, err := cluster.NewDatabase(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan int, 1)
+	var errb bytes.Buffer
+	go func() {
+		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--db", db, "--blobs", t.TempDir(), "--admin-token", "t"},
+			&bytes.Buffer{}, &errb, ready)
+	}()
+	var addr string
+	select {
+	case addr = <-ready:
+	case code := <-done:
+		t.Fatalf("serve exited %d: %s", code, errb.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	resp, err := http.Get("http://" + addr + "/v1/health?challenge=xyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h wire.HealthResponse
+	json.NewDecoder(resp.Body).Decode(&h)
+	resp.Body.Close()
+	if h.Marker != wire.HealthMarker || h.Challenge != "xyz" {
+		t.Fatalf("health: %+v", h)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exited %d: %s", code, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if !strings.Contains(errb.String(), "hub stopped") {
+		t.Fatalf("no clean stop in the log: %s", errb.String())
+	}
+}
