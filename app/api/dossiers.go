@@ -33,6 +33,7 @@ type Reception interface {
 	SaveProcedure(ctx context.Context, p catalog.Procedure, by reception.Actor) (*catalog.Catalog, error)
 	Form(ctx context.Context, id, form string) ([]byte, error)
 	Register(ctx context.Context, from, to time.Time, xlsx bool) ([]byte, error)
+	AvailableForms(ctx context.Context, d *reception.Dossier, evs []dossier.Event) []string
 }
 
 // The desk has one local operator until accounts land (security issue).
@@ -269,7 +270,8 @@ func (s *server) getDossier(w http.ResponseWriter, r *http.Request) {
 		s.receptionError(w, r, "get dossier", err)
 		return
 	}
-	s.writeDossier(w, r, http.StatusOK, d, map[string]any{"events": viewEvents(evs)})
+	s.writeDossier(w, r, http.StatusOK, d, map[string]any{"events": viewEvents(evs),
+		"availableForms": s.cfg.Reception.AvailableForms(r.Context(), &d, evs)})
 }
 
 func (s *server) getDossierByCode(w http.ResponseWriter, r *http.Request) {
@@ -278,7 +280,8 @@ func (s *server) getDossierByCode(w http.ResponseWriter, r *http.Request) {
 		s.receptionError(w, r, "get dossier by code", err)
 		return
 	}
-	s.writeDossier(w, r, http.StatusOK, d, map[string]any{"events": viewEvents(evs)})
+	s.writeDossier(w, r, http.StatusOK, d, map[string]any{"events": viewEvents(evs),
+		"availableForms": s.cfg.Reception.AvailableForms(r.Context(), &d, evs)})
 }
 
 func (s *server) listDossiers(w http.ResponseWriter, r *http.Request) {

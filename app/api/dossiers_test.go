@@ -59,6 +59,12 @@ func TestReceiveActAndPrintOverHTTP(t *testing.T) {
 	if status != 200 || body["dossier"].(map[string]any)["id"] != id || len(body["events"].([]any)) != 1 {
 		t.Fatalf("by code %s: %d %v", code, status, body)
 	}
+	if forms := body["availableForms"].([]any); len(forms) != 2 || forms[0] != "receipt" || forms[1] != "control" {
+		t.Fatalf("available forms %v", forms)
+	}
+	if ev := body["events"].([]any)[0].(map[string]any); ev["actorName"] != "Cán bộ tiếp nhận" || ev["dueDate"] == nil {
+		t.Fatalf("event fields are not camelCase: %v", ev)
+	}
 	// An action in the wrong state is refused with a Vietnamese reason.
 	status, body = do(t, "POST", base+"/api/dossiers/"+id+"/actions", "application/json",
 		[]byte(`{"requestId":"req-000000002","action":"return_result","returnMethod":"in_person","receiverName":"A"}`))

@@ -15,12 +15,12 @@ var ErrInvalidEvent = errors.New("invalid dossier event")
 // a few of them (see Validate).
 type Event struct {
 	ID        string    `json:"id"` // minted by the caller (UUIDv7/ULID) so replays are idempotent
-	DossierID string    `json:"dossier_id"`
+	DossierID string    `json:"dossierId"`
 	Action    Action    `json:"action"`
 	From      State     `json:"from"`
 	To        State     `json:"to"`
 	Actor     string    `json:"actor"` // user ID
-	ActorName string    `json:"actor_name,omitempty"`
+	ActorName string    `json:"actorName,omitempty"`
 	At        time.Time `json:"at"` // device time, the one legal deadlines use
 	Reason    string    `json:"reason,omitempty"`
 	Note      string    `json:"note,omitempty"`
@@ -29,32 +29,32 @@ type Event struct {
 	Channel Channel `json:"channel,omitempty"`
 	// DueDate is the appointment (hẹn trả) set by this action: on receipt,
 	// after a supplement, or the new date of an apology.
-	DueDate *time.Time `json:"due_date,omitempty"`
+	DueDate *time.Time `json:"dueDate,omitempty"`
 	// PrevDueDate is the appointment DueDate replaces.
-	PrevDueDate *time.Time `json:"prev_due_date,omitempty"`
+	PrevDueDate *time.Time `json:"prevDueDate,omitempty"`
 	// Assignee is the official or unit a dossier is assigned to.
 	Assignee string `json:"assignee,omitempty"`
 	// Agency and AgencyName identify the lead or next agency of a transfer
 	// (agency e-ID code and name).
 	Agency     string `json:"agency,omitempty"`
-	AgencyName string `json:"agency_name,omitempty"`
+	AgencyName string `json:"agencyName,omitempty"`
 	// Giver and Receiver sign a handover on the Phiếu kiểm soát.
 	Giver    string `json:"giver,omitempty"`
 	Receiver string `json:"receiver,omitempty"`
 	// SupplementItems lists what the applicant must add (Mẫu 02), or what
 	// was added on supplement_received.
-	SupplementItems []string `json:"supplement_items,omitempty"`
+	SupplementItems []string `json:"supplementItems,omitempty"`
 	// Amount is a financial obligation or payment in VND.
 	Amount int64 `json:"amount,omitempty"`
 	// ResultDocs names the result papers (record_result).
-	ResultDocs []string `json:"result_docs,omitempty"`
+	ResultDocs []string `json:"resultDocs,omitempty"`
 	// ReturnMethod, ReceiverName and ReceiverID record who took the result
 	// and how (return_result).
-	ReturnMethod ReturnMethod `json:"return_method,omitempty"`
-	ReceiverName string       `json:"receiver_name,omitempty"`
-	ReceiverID   string       `json:"receiver_id,omitempty"`
+	ReturnMethod ReturnMethod `json:"returnMethod,omitempty"`
+	ReceiverName string       `json:"receiverName,omitempty"`
+	ReceiverID   string       `json:"receiverId,omitempty"`
 	// PostalTracking is the postal item code when returned by post.
-	PostalTracking string `json:"postal_tracking,omitempty"`
+	PostalTracking string `json:"postalTracking,omitempty"`
 }
 
 // Validate checks that e is a complete record: identity, a transition the

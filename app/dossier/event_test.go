@@ -90,8 +90,8 @@ func TestEventJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"id":"e1","dossier_id":"d1","action":"receive_complete","from":"","to":"received","actor":"u1",` +
-		`"at":"2026-03-02T09:15:00+07:00","channel":"in_person","due_date":"2026-03-04T17:00:00+07:00"}`
+	want := `{"id":"e1","dossierId":"d1","action":"receive_complete","from":"","to":"received","actor":"u1",` +
+		`"at":"2026-03-02T09:15:00+07:00","channel":"in_person","dueDate":"2026-03-04T17:00:00+07:00"}`
 	if string(b) != want {
 		t.Errorf("json = %s\nwant   %s", b, want)
 	}

@@ -254,3 +254,27 @@ func formatVND(v int64) string {
 	}
 	return string(out) + " đồng"
 }
+
+// AvailableForms lists the forms Form can print for d now, in desk order.
+func (s *Service) AvailableForms(ctx context.Context, d *Dossier, evs []dossier.Event) []string {
+	var out []string
+	if d.ReceivedAt != nil {
+		out = append(out, FormReceipt)
+	}
+	if lastEvent(evs, dossier.ActionReceiveIncomplete, dossier.ActionRequestSupplement) != nil {
+		out = append(out, FormSupplement)
+	}
+	if lastEvent(evs, dossier.ActionRefuse) != nil {
+		out = append(out, FormRefusal)
+	}
+	if lastEvent(evs, dossier.ActionApologizeExtend) != nil {
+		out = append(out, FormApology)
+	}
+	if lastEvent(evs, dossier.ActionStop, dossier.ActionApplicantWithdraw) != nil {
+		// The 2018 set has no stop notice.
+		if set, err := s.settings.Settings(ctx); err == nil && set.FormSet != office.FormSet012018 {
+			out = append(out, FormStop)
+		}
+	}
+	return append(out, FormControl)
+}

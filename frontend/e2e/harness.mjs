@@ -15,12 +15,18 @@ export function tempDir(prefix = 'motcua-e2e-') {
   return mkdtempSync(join(tmpdir(), prefix))
 }
 
+// One "PC" per test run: its machine key unlocks every data dir the tests
+// create, across server restarts, and the developer's own keys and keyring
+// are left alone.
+const machineDir = tempDir('motcua-e2e-machine-')
+
 // startServer runs `motcua serve` on a free port and resolves once it
 // printed its address.
 export function startServer(dataDir) {
   return new Promise((resolvePromise, reject) => {
     const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--data', dataDir], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, MOTCUA_MACHINE_DIR: machineDir, MOTCUA_NO_KEYRING: '1' },
     })
     let stderr = ''
     proc.stderr.on('data', (d) => (stderr += d))
