@@ -39,9 +39,14 @@ type Config struct {
 	Store   HealthChecker
 	// Recovery serves the first-run recovery-key routes; nil leaves them out.
 	Recovery RecoveryKeys
+	// Accounts, when set, requires a login for every route but health,
+	// version, session and first-run setup, and enforces roles.
+	Accounts Accounts
 	// Reception serves the desk's dossier routes; nil leaves them out.
 	Reception Reception
-	Logger    *slog.Logger
+	// Sync serves the hub sync routes (/api/sync/…); nil leaves them out.
+	Sync   Sync
+	Logger *slog.Logger
 }
 
 // maxSettingsBody bounds the settings document; it is a few hundred bytes.
@@ -71,7 +76,13 @@ func New(cfg Config) http.Handler {
 	if cfg.Reception != nil {
 		s.routeDossiers(mux)
 	}
-	return s.logRequests(recoverPanics(s.log, envelopeUnmatched(mux)))
+	if cfg.Sync != nil {
+		s.routeSync(mux)
+	}
+	if cfg.Accounts != nil {
+		s.routeAccounts(mux)
+	}
+	return s.logRequests(recoverPanics(s.log, s.authorize(mux, envelopeUnmatched(mux))))
 }
 
 // envelopeUnmatched answers requests that match no route (404) or no method

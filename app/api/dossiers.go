@@ -239,7 +239,7 @@ func (s *server) receive(w http.ResponseWriter, r *http.Request) {
 	if !decodeJSON(w, r, maxDossierBody, &in) {
 		return
 	}
-	d, dup, err := s.cfg.Reception.Receive(r.Context(), in, deskActor)
+	d, dup, err := s.cfg.Reception.Receive(r.Context(), in, actor(r))
 	if err != nil {
 		s.receptionError(w, r, "receive", err)
 		return
@@ -256,7 +256,11 @@ func (s *server) act(w http.ResponseWriter, r *http.Request) {
 	if !decodeJSON(w, r, maxDossierBody, &in) {
 		return
 	}
-	d, ev, dup, err := s.cfg.Reception.Act(r.Context(), r.PathValue("id"), in, deskActor)
+	if roles, ok := s.allowedAction(r, in.Action); !ok {
+		writeErrorMsg(w, http.StatusForbidden, codeForbidden, forbiddenMessage(roles))
+		return
+	}
+	d, ev, dup, err := s.cfg.Reception.Act(r.Context(), r.PathValue("id"), in, actor(r))
 	if err != nil {
 		s.receptionError(w, r, "act", err)
 		return
@@ -459,7 +463,7 @@ func (s *server) exportCatalog(w http.ResponseWriter, r *http.Request) {
 func (s *server) importCatalog(w http.ResponseWriter, r *http.Request) {
 	merge := r.URL.Query().Get("mode") != "replace"
 	body := http.MaxBytesReader(w, r.Body, catalog.MaxSize)
-	c, err := s.cfg.Reception.ImportCatalog(r.Context(), body, merge, deskActor)
+	c, err := s.cfg.Reception.ImportCatalog(r.Context(), body, merge, actor(r))
 	if err != nil {
 		s.catalogError(w, r, err)
 		return
@@ -476,7 +480,7 @@ func (s *server) putProcedure(w http.ResponseWriter, r *http.Request) {
 		writeErrorMsg(w, http.StatusUnprocessableEntity, codeValidation, "Mã thủ tục trong nội dung không khớp với địa chỉ.")
 		return
 	}
-	c, err := s.cfg.Reception.SaveProcedure(r.Context(), p, deskActor)
+	c, err := s.cfg.Reception.SaveProcedure(r.Context(), p, actor(r))
 	if err != nil {
 		s.catalogError(w, r, err)
 		return

@@ -35,6 +35,13 @@ const (
 	codeNotConfigured     = "not_configured"
 	codeFormNotApplicable = "form_not_applicable"
 	codeCatalogVersion    = "catalog_version"
+	codeUnauthenticated   = "unauthenticated"
+	codeForbidden         = "forbidden"
+	codeBadCredentials    = "bad_credentials"
+	codeLockedOut         = "locked_out"
+	codeSetupDone         = "setup_done"
+	codeLastAdmin         = "last_admin"
+	codePasswordChange    = "password_change_required"
 )
 
 var messages = map[string]string{
@@ -55,6 +62,8 @@ var messages = map[string]string{
 	codeDuplicateRequest:  "Mã yêu cầu đã được dùng cho một thao tác khác. Vui lòng tải lại trang rồi thử lại.",
 	codeNotConfigured:     "Chưa thiết lập thông tin đơn vị. Vui lòng vào mục Thiết lập trước.",
 	codeFormNotApplicable: "Hồ sơ này không có biểu mẫu được yêu cầu.",
+	codeUnauthenticated:   "Vui lòng đăng nhập.",
+	codeSetupDone:         "Phần mềm đã được thiết lập; hãy đăng nhập bằng tài khoản quản trị.",
 }
 
 // fieldLabels name settings fields the way the form does.

@@ -17,11 +17,13 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"motcua/app/accounts"
 	"motcua/app/api"
 	"motcua/app/audit"
 	"motcua/app/office"
 	"motcua/app/reception"
 	"motcua/app/store"
+	"motcua/app/syncing"
 	"motcua/app/vault"
 )
 
@@ -196,6 +198,9 @@ type app struct {
 	api   http.Handler
 	log   *slog.Logger
 	close func()
+	// startSync starts the hub sync loop; only the desktop and serve run
+	// it (a backup or an audit check must not talk to the hub).
+	startSync func()
 }
 
 func openApp(dataDir string, env Env) (*app, error) {
@@ -225,15 +230,27 @@ func openApp(dataDir string, env Env) (*app, error) {
 			return nil, err
 		}
 	}
-	rec, err := reception.New(st, off)
+	// The sync service is built first: reception queues every change for
+	// the hub through it, and it applies the hub's changes through
+	// reception once started.
+	syn, err := syncing.New(syncing.Config{Store: st, Office: off, HubURL: env.Getenv("MOTCUA_HUB_URL"),
+		AppVersion: env.Version, Logger: log})
 	if err != nil {
 		st.Close()
 		closeLog()
 		return nil, err
 	}
-	h := api.New(api.Config{Version: env.Version, Office: off, Store: st, Reception: rec, Recovery: off, Logger: log})
+	rec, err := reception.New(st, off, reception.WithOutbox(syn))
+	if err != nil {
+		st.Close()
+		closeLog()
+		return nil, err
+	}
+	h := api.New(api.Config{Version: env.Version, Office: off, Store: st, Reception: rec, Recovery: off, Accounts: accounts.New(st), Sync: syn, Logger: log})
 	log.Info("store opened", "dir", dataDir, "version", env.Version)
-	return &app{store: st, api: h, log: log, vault: v, close: func() {
+	return &app{store: st, api: h, log: log, vault: v, startSync: func() { syn.Start(rec) }, close: func() {
+		// The sync loop writes to the store: it stops first.
+		syn.Close()
 		if err := st.Close(); err != nil {
 			log.Error("close store", "err", err)
 		}
@@ -266,6 +283,7 @@ func runDesktop(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer a.close()
+	a.startSync()
 	return env.Desktop(DesktopConfig{Title: "Một Cửa Xã", API: a.api})
 }
 

@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"testing/fstest"
@@ -86,11 +88,68 @@ const settingsBody = `{"province":"Quảng Ninh","parentAgency":"UBND phường 
 "agencyCode":"000.22.31.H49","address":"Số 1 đường Lê Thánh Tông","phone":"0203 3825 111","email":"",
 "formSet":"01/2018","hours":{"morningStart":"07:30","morningEnd":"11:30","afternoonStart":"13:30","afternoonEnd":"17:00"}}`
 
+var (
+	clientsMu sync.Mutex
+	clients   = map[string]*http.Client{}
+)
+
+// authed returns a client logged in to the server at base as a desk user
+// with every role, running the first-run setup if the store is new.
+func authed(t *testing.T, base string) *http.Client {
+	t.Helper()
+	clientsMu.Lock()
+	defer clientsMu.Unlock()
+	if c, ok := clients[base]; ok {
+		return c
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	post := func(path, body string) int {
+		resp, err := c.Post(base+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	resp, err := c.Get(base + "/api/setup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct{ Needed bool }
+	json.NewDecoder(resp.Body).Decode(&st)
+	resp.Body.Close()
+	if st.Needed {
+		if code := post("/api/setup", `{"settings":`+settingsBody+`,"admin":{"username":"quantri","fullName":"Quản trị","password":"mật khẩu quản trị"}}`); code != 201 {
+			t.Fatalf("setup: %d", code)
+		}
+		if code := post("/api/users", `{"username":"canbo","fullName":"Trần Văn Bình","roles":["clerk","specialist","leader","admin"],"password":"tạm thời 2026"}`); code != 201 {
+			t.Fatalf("create desk user: %d", code)
+		}
+		// The admin's temporary password must be replaced first.
+		if code := post("/api/session", `{"username":"canbo","password":"tạm thời 2026"}`); code != 200 {
+			t.Fatalf("first login: %d", code)
+		}
+		req, _ := http.NewRequest("PUT", base+"/api/session/password", strings.NewReader(`{"old":"tạm thời 2026","password":"mật khẩu cán bộ"}`))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := c.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("change password: %v %v", err, resp)
+		}
+		resp.Body.Close()
+	}
+	if code := post("/api/session", `{"username":"canbo","password":"mật khẩu cán bộ"}`); code != 200 {
+		t.Fatalf("login: %d", code)
+	}
+	clients[base] = c
+	return c
+}
+
 func putSettings(t *testing.T, base, body string) map[string]any {
 	t.Helper()
 	req, _ := http.NewRequest("PUT", base+"/api/settings", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := authed(t, base).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +164,7 @@ func putSettings(t *testing.T, base, body string) map[string]any {
 
 func getSettings(t *testing.T, base string) (bool, map[string]any) {
 	t.Helper()
-	resp, err := http.Get(base + "/api/settings")
+	resp, err := authed(t, base).Get(base + "/api/settings")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +330,7 @@ func TestAuditVerifyCommand(t *testing.T) {
 	body := `{"requestId":"req-000000001","procedureCode":"2.000815",
 	"applicant":{"kind":"person","name":"Nguyễn Văn An","idNumber":"001190012345","address":"","phone":"","email":""},
 	"channel":"in_person","components":[],"sets":1,"outcome":"complete","resultDelivery":"in_person"}`
-	resp, err := http.Post(c.url+"/api/dossiers", "application/json", strings.NewReader(body))
+	resp, err := authed(t, c.url).Post(c.url+"/api/dossiers", "application/json", strings.NewReader(body))
 	if err != nil || resp.StatusCode != 201 {
 		t.Fatalf("receive: %v %v", err, resp)
 	}
@@ -279,7 +338,8 @@ func TestAuditVerifyCommand(t *testing.T) {
 	c.cmd.Process.Signal(syscall.SIGTERM)
 	c.cmd.Wait()
 	code, out, errs := run(t, "audit", "verify", "--data", dir)
-	if code != 0 || !strings.Contains(out, "toàn vẹn: 2 mục") {
+	// setup: settings + admin; a desk user and its password change; a settings save; one reception.
+	if code != 0 || !strings.Contains(out, "toàn vẹn: 6 mục") {
 		t.Fatalf("%d %s %s", code, out, errs)
 	}
 }
@@ -315,14 +375,14 @@ func TestPersonalDataIsEncryptedAtRest(t *testing.T) {
 	body := `{"requestId":"req-000000001","procedureCode":"2.000815",
 	"applicant":{"kind":"person","name":"Nguyễn Văn An","idNumber":"` + idNumber + `","address":"Số 5 đường Hùng Vương","phone":"0905123456","email":""},
 	"channel":"in_person","components":[],"sets":1,"outcome":"complete","resultDelivery":"in_person"}`
-	resp, err := http.Post(c.url+"/api/dossiers", "application/json", strings.NewReader(body))
+	resp, err := authed(t, c.url).Post(c.url+"/api/dossiers", "application/json", strings.NewReader(body))
 	if err != nil || resp.StatusCode != 201 {
 		t.Fatalf("receive: %v %v", err, resp)
 	}
 	resp.Body.Close()
 	// Look the applicant up by ID, so the number also passes through
 	// the search path and its index.
-	resp, _ = http.Get(c.url + "/api/applicants?q=" + idNumber)
+	resp, _ = authed(t, c.url).Get(c.url + "/api/applicants?q=" + idNumber)
 	resp.Body.Close()
 	// Scan while the store is open (what a thief of a running PC's disk
 	// gets) and again after a clean stop.
@@ -350,7 +410,7 @@ func TestEncryptedBackupRestoresOnAnotherPCWithRecoveryKey(t *testing.T) {
 	src := t.TempDir()
 	c := startServe(t, src)
 	saved := putSettings(t, c.url, settingsBody)
-	resp, err := http.Get(c.url + "/api/security/recovery-key")
+	resp, err := authed(t, c.url).Get(c.url + "/api/security/recovery-key")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,9 +423,9 @@ func TestEncryptedBackupRestoresOnAnotherPCWithRecoveryKey(t *testing.T) {
 	if !rk.Pending || len(rk.RecoveryKey) < 30 {
 		t.Fatalf("recovery key not offered at first run: %+v", rk)
 	}
-	resp, _ = http.Post(c.url+"/api/security/recovery-key/ack", "application/json", nil)
+	resp, _ = authed(t, c.url).Post(c.url+"/api/security/recovery-key/ack", "application/json", nil)
 	resp.Body.Close()
-	resp, _ = http.Get(c.url + "/api/security/recovery-key")
+	resp, _ = authed(t, c.url).Get(c.url + "/api/security/recovery-key")
 	key := rk.RecoveryKey
 	rk.RecoveryKey = ""
 	json.NewDecoder(resp.Body).Decode(&rk)

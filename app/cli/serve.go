@@ -25,6 +25,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer a.close()
+	a.startSync()
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {

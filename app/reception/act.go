@@ -125,6 +125,9 @@ func (s *Service) Act(ctx context.Context, id string, in ActionInput, by Actor) 
 		if err := putDossier(x, &old, &d); err != nil {
 			return err
 		}
+		if err := s.queueAction(x, &d, &ev); err != nil {
+			return err
+		}
 		if err := saveRequest(x, in.RequestID, requestRecord{Kind: "action", DossierID: d.ID, EventSeq: d.EventSeq}); err != nil {
 			return err
 		}

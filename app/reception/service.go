@@ -33,6 +33,7 @@ type Service struct {
 	settings SettingsSource
 	now      func() time.Time
 	newID    func() string
+	outbox   Outbox // nil: nothing is queued for the hub
 
 	mu       sync.Mutex
 	catalog  *catalog.Catalog
@@ -455,6 +456,9 @@ func (s *Service) Receive(ctx context.Context, in Reception, by Actor) (d Dossie
 			}
 		}
 		if err := putDossier(x, nil, &d); err != nil {
+			return err
+		}
+		if err := s.queueReception(x, &d, &ev, set); err != nil {
 			return err
 		}
 		if err := saveRequest(x, in.RequestID, requestRecord{Kind: "receive", DossierID: d.ID, EventSeq: 1}); err != nil {

@@ -21,6 +21,9 @@ const (
 	//   0x01 "catalog"          -> installed procedure catalog (exchange JSON)
 	//   0x01 "recovery_pending" -> the vault's recovery key until the office
 	//                              confirmed it wrote it down
+	//   0x01 "sync_device"      -> the hub enrolment: hub URL, device ID and
+	//                              its Ed25519 private key (app/syncing)
+	//   0x01 "sync_state"       -> pull cursor and last sync times
 	prefixSettings byte = 0x01
 
 	// prefixDossier: 0x02 | dossierID -> dossier JSON.
@@ -67,6 +70,40 @@ const (
 	// prefixDossierTerm: 0x0D | folded word | 0x00 | dossierID -> "".
 	// Words of the code, applicant name and ID, and procedure name.
 	prefixDossierTerm byte = 0x0D
+
+	// prefixOutbox: 0x0E | dossierID | 0x00 | seq(u64) -> outbox item JSON
+	// (package sync/outbox): what the hub must learn about one dossier, in
+	// the order it must learn it. Written in the same transaction as the
+	// dossier change it reports; kept after it is synced, for the Outbox
+	// screen, until purged.
+	prefixOutbox byte = 0x0E
+
+	// prefixOutboxQueue: 0x0F | enqueued(u64 unix nanoseconds) | dossierID |
+	// 0x00 | seq(u64) -> "" while the item is not synced. The sender walks
+	// it oldest first; deleted when the hub accepts the item.
+	prefixOutboxQueue byte = 0x0F
+
+	// prefixOutboxSeq: 0x10 | dossierID -> u64, the last outbox sequence
+	// number of the dossier. Separate from the dossier's event counter
+	// because changes pulled from the hub add events that are not queued.
+	prefixOutboxSeq byte = 0x10
+
+	// prefixSyncConflict: 0x11 | changeID -> JSON of a change pulled from
+	// the hub that no longer fits the local dossier (app/syncing). Kept for
+	// a person to resolve; never dropped.
+	prefixSyncConflict byte = 0x11
+
+	// prefixSyncNote: 0x12 | dossierID | 0x00 | changeID -> JSON of a
+	// processing note the hub sent for the dossier (app/syncing).
+	prefixSyncNote byte = 0x12
+)
+
+// Accounts use prefixes from 0x20 on.
+const (
+	// prefixUser: 0x20 | userID -> user JSON (argon2id hash, roles).
+	prefixUser byte = 0x20
+	// prefixUsername: 0x21 | lowercase username -> userID.
+	prefixUsername byte = 0x21
 )
 
 var (
@@ -88,6 +125,23 @@ func KeyPendingRecovery() []byte { return settingsKey("recovery_pending") }
 func settingsKey(name string) []byte {
 	return append([]byte{prefixSettings}, name...)
 }
+
+// KeyUser is a user account.
+func KeyUser(id string) []byte { return join(prefixUser, id) }
+
+// PrefixUsers covers all user accounts.
+func PrefixUsers() []byte { return []byte{prefixUser} }
+
+// KeyUsername maps a lowercase username to its user ID.
+func KeyUsername(name string) []byte { return join(prefixUsername, name) }
+
+// KeySyncDevice holds the device's hub enrolment, private key included:
+// it lives in the store because the store is what encryption at rest and
+// the encrypted backups protect.
+func KeySyncDevice() []byte { return settingsKey("sync_device") }
+
+// KeySyncState holds the pull cursor and the last sync times.
+func KeySyncState() []byte { return settingsKey("sync_state") }
 
 // KeyAuditHead holds the position and hash of the last audit entry.
 func KeyAuditHead() []byte { return keyAuditHead }
@@ -205,6 +259,53 @@ func PrefixDossierTerm(wordPrefix string) []byte {
 
 // DossierTermID extracts the dossier ID from a search-word key.
 func DossierTermID(key []byte) string { return afterLastNUL(key) }
+
+// KeyOutbox is outbox item seq of a dossier.
+func KeyOutbox(dossierID string, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(join(prefixOutbox, dossierID, ""), seq)
+}
+
+// PrefixOutbox covers every outbox item; PrefixOutboxDossier one dossier's.
+func PrefixOutbox() []byte { return []byte{prefixOutbox} }
+
+// PrefixOutboxDossier covers the outbox items of one dossier, in order.
+func PrefixOutboxDossier(dossierID string) []byte { return join(prefixOutbox, dossierID, "") }
+
+// KeyOutboxQueue is the send-queue entry of an unsynced outbox item.
+func KeyOutboxQueue(enqueuedUnixNano int64, dossierID string, seq uint64) []byte {
+	k := binary.BigEndian.AppendUint64([]byte{prefixOutboxQueue}, uint64(enqueuedUnixNano))
+	k = append(append(k, dossierID...), 0)
+	return binary.BigEndian.AppendUint64(k, seq)
+}
+
+// PrefixOutboxQueue covers the send queue.
+func PrefixOutboxQueue() []byte { return []byte{prefixOutboxQueue} }
+
+// OutboxQueueItem extracts the dossier ID and sequence of a queue key.
+func OutboxQueueItem(key []byte) (dossierID string, seq uint64, ok bool) {
+	if len(key) < 1+8+1+8 || key[0] != prefixOutboxQueue || key[len(key)-9] != 0 {
+		return "", 0, false
+	}
+	return string(key[9 : len(key)-9]), binary.BigEndian.Uint64(key[len(key)-8:]), true
+}
+
+// OutboxItemSeq extracts the sequence of an outbox item key.
+func OutboxItemSeq(key []byte) uint64 { return binary.BigEndian.Uint64(key[len(key)-8:]) }
+
+// KeyOutboxSeq is the outbox sequence counter of a dossier.
+func KeyOutboxSeq(dossierID string) []byte { return join(prefixOutboxSeq, dossierID) }
+
+// KeySyncConflict is a pulled change waiting for a person.
+func KeySyncConflict(changeID string) []byte { return join(prefixSyncConflict, changeID) }
+
+// PrefixSyncConflict covers every recorded conflict.
+func PrefixSyncConflict() []byte { return []byte{prefixSyncConflict} }
+
+// KeySyncNote is a processing note from the hub on a dossier.
+func KeySyncNote(dossierID, changeID string) []byte { return join(prefixSyncNote, dossierID, changeID) }
+
+// PrefixSyncNotes covers the hub's notes on one dossier.
+func PrefixSyncNotes(dossierID string) []byte { return join(prefixSyncNote, dossierID, "") }
 
 // join builds prefix | parts[0] | 0x00 | parts[1] | 0x00 | … | parts[n-1].
 func join(prefix byte, parts ...string) []byte {

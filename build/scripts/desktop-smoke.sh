@@ -37,7 +37,7 @@ for _ in $(seq 40); do
     cat "$work/app.log" >&2
     exit 1
   fi
-  if grep -q '"path":"/api/settings","status":200' "$work/data/motcua.log" 2>/dev/null; then
+  if grep -q '"path":"/api/setup","status":200' "$work/data/motcua.log" 2>/dev/null; then
     sleep 1.5 # let the page paint after the data arrived
     ok=1
     break
@@ -47,7 +47,7 @@ DISPLAY=":$disp" import -window root "$shot"
 [[ -n $OUT ]] && cp "$shot" "$OUT"
 
 if [[ -z $ok ]]; then
-  echo "desktop smoke: the UI never reached GET /api/settings through the webview" >&2
+  echo "desktop smoke: the UI never reached GET /api/setup through the webview" >&2
   cat "$work/app.log" >&2
   exit 1
 fi

@@ -67,6 +67,13 @@ export async function launchBrowser() {
       '--disable-sync',
     ],
   })
+  // No wait may hang a CI run: every page gets a default timeout.
+  const newPage = browser.newPage.bind(browser)
+  browser.newPage = async (...args) => {
+    const page = await newPage(...args)
+    page.setDefaultTimeout(20000)
+    return page
+  }
   // playwright gives every launch a fresh temporary profile of its own.
   return { browser, close: () => browser.close() }
 }
@@ -77,4 +84,33 @@ export function shotPath(name) {
   const dir = process.env.MOTCUA_SHOTS || join(tmpdir(), 'motcua-shots')
   mkdirSync(dir, { recursive: true })
   return join(dir, name)
+}
+
+// setupDesk runs the first-run set-up over the API (office settings and an
+// administrator), adds a desk user with the clerk, specialist and leader
+// roles, and returns that user's session token.
+export async function setupDesk(url, settings) {
+  const post = async (path, body, token) => {
+    const r = await fetch(url + path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: 'Bearer ' + token } : {}) },
+      body: JSON.stringify(body),
+    })
+    const json = await r.json()
+    if (!r.ok) throw new Error(`${path}: ${r.status} ${JSON.stringify(json)}`)
+    return json
+  }
+  await post('/api/setup', { settings, admin: { username: 'quantri', fullName: 'Lê Văn Quản', password: 'mật khẩu quản trị' } })
+  const admin = await post('/api/session', { username: 'quantri', password: 'mật khẩu quản trị' })
+  await post('/api/users', { username: 'canbo', fullName: 'Trần Văn Bình', roles: ['clerk', 'specialist', 'leader'], password: 'mật khẩu cán bộ' }, admin.token)
+  const desk = await post('/api/session', { username: 'canbo', password: 'mật khẩu cán bộ' })
+  // A user made by an admin must replace the temporary password first.
+  const r = await fetch(url + '/api/session/password', {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + desk.token },
+    body: JSON.stringify({ old: 'mật khẩu cán bộ', password: 'mật khẩu mới của cán bộ' }),
+  })
+  if (!r.ok) throw new Error('change password: ' + r.status)
+  const again = await post('/api/session', { username: 'canbo', password: 'mật khẩu mới của cán bộ' })
+  return again.token
 }

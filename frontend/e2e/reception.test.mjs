@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { launchBrowser, shotPath, startServer, tempDir } from './harness.mjs'
+import { launchBrowser, setupDesk, shotPath, startServer, tempDir } from './harness.mjs'
 
 const office = {
   province: 'Khánh Hòa',
@@ -28,24 +28,24 @@ const APPLICANT = 'Nguyễn Thị Hương'
 const APPLICANT_ID = '056190001234'
 const PROCEDURE = '2.000815' // Chứng thực bản sao từ bản chính
 
-let b, srv, work
+let b, srv, work, token
 before(async () => {
   work = tempDir('motcua-e2e-reception-')
   ;[b, srv] = await Promise.all([launchBrowser(), startServer(join(work, 'data'))])
-  const r = await fetch(srv.url + '/api/settings', {
-    method: 'PUT',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(office),
-  })
-  assert.equal(r.status, 200, 'configure the office')
+  token = await setupDesk(srv.url, office)
 })
 after(async () => {
   await b?.close()
   await srv?.stop()
 })
 
+// authFetch calls the API as the logged-in desk user.
+function authFetch(url, init = {}) {
+  return fetch(url, { ...init, headers: { ...(init.headers ?? {}), Authorization: 'Bearer ' + token } })
+}
+
 async function api(path, init) {
-  const r = await fetch(srv.url + path, init)
+  const r = await authFetch(srv.url + path, init)
   const body = await r.json()
   return { status: r.status, body }
 }
@@ -58,6 +58,7 @@ async function allDossiers() {
 
 async function newPage() {
   const page = await b.browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN' })
+  await page.context().addCookies([{ name: 'motcua_session', value: token, url: srv.url + '/api' }])
   const problems = []
   page.on('pageerror', (e) => problems.push('page error: ' + e.message))
   page.on('response', (r) => {
@@ -181,7 +182,7 @@ test('a new applicant’s certification dossier: keyboard reception, receipt PDF
   const receiptUrl = popup.url()
   await popup.close()
   assert.equal(new URL(receiptUrl).pathname, `/api/dossiers/${d.id}/forms/receipt`)
-  const pdfResp = await fetch(receiptUrl)
+  const pdfResp = await authFetch(receiptUrl)
   assert.equal(pdfResp.status, 200)
   assert.equal(pdfResp.headers.get('content-type'), 'application/pdf')
   const pdfPath = join(work, 'receipt.pdf')
@@ -259,7 +260,7 @@ test('a new applicant’s certification dossier: keyboard reception, receipt PDF
   const forms = await page.locator('.form-buttons a').evaluateAll((as) => as.map((a) => a.dataset.form))
   assert.deepEqual(forms, ['receipt', 'supplement', 'control'])
   for (const f of forms) {
-    const r = await fetch(srv.url + `/api/dossiers/${d.id}/forms/${f}`)
+    const r = await authFetch(srv.url + `/api/dossiers/${d.id}/forms/${f}`)
     assert.equal(r.status, 200, `form ${f} is printable`)
   }
 
@@ -456,7 +457,7 @@ test('incomplete, refused and postal receptions: slips and postmark', async () =
   let slip = page.locator('#print-slip')
   assert.equal(await slip.innerText(), 'In phiếu yêu cầu bổ sung')
   assert.equal(await slip.getAttribute('data-form'), 'supplement')
-  let r = await fetch(new URL(await slip.getAttribute('href'), srv.url))
+  let r = await authFetch(new URL(await slip.getAttribute('href'), srv.url))
   assert.equal(r.status, 200)
   assert.equal(r.headers.get('content-type'), 'application/pdf')
   let code = (await page.getByTestId('dossier-code').innerText()).trim()
@@ -473,7 +474,7 @@ test('incomplete, refused and postal receptions: slips and postmark', async () =
   await page.getByText('Đã lập phiếu từ chối tiếp nhận hồ sơ').waitFor()
   slip = page.locator('#print-slip')
   assert.equal(await slip.getAttribute('data-form'), 'refusal')
-  r = await fetch(new URL(await slip.getAttribute('href'), srv.url))
+  r = await authFetch(new URL(await slip.getAttribute('href'), srv.url))
   assert.equal(r.status, 200)
   code = (await page.getByTestId('dossier-code').innerText()).trim()
   got = await api('/api/dossiers/by-code/' + encodeURIComponent(code))
@@ -587,7 +588,7 @@ test('apology and extension: the new appointment replaces the old, with its slip
   assert.match(await page.locator('.state-box').innerText(), new RegExp(newDue))
   const forms = await page.locator('.form-buttons a').evaluateAll((as) => as.map((a) => a.dataset.form))
   assert.ok(forms.includes('apology'), `apology slip offered: ${forms}`)
-  const r = await fetch(srv.url + `/api/dossiers/${d.id}/forms/apology`)
+  const r = await authFetch(srv.url + `/api/dossiers/${d.id}/forms/apology`)
   assert.equal(r.status, 200)
   // The timeline shows "old → new" (needs the camelCase event fields of docs/API.md).
   const line = await page.locator('ol.timeline > li[data-action="apologize_extend"]').innerText()

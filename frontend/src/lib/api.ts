@@ -19,6 +19,8 @@ export class ApiError extends Error {
   }
 }
 
+export const UNAUTHENTICATED_EVENT = 'motcua:unauthenticated'
+
 export const NETWORK_MESSAGE =
   'Không kết nối được với máy chủ của ứng dụng. Vui lòng kiểm tra ứng dụng còn đang chạy rồi thử lại.'
 
@@ -59,6 +61,14 @@ export async function request<T>(
   } catch {
     throw new ApiError(0, 'network', NETWORK_MESSAGE)
   }
-  if (!resp.ok) throw await toApiError(resp)
+  if (!resp.ok) {
+    const err = await toApiError(resp)
+    // Any call can find the session gone (expired, logged out elsewhere):
+    // the app shell listens and shows the login screen.
+    if (err.code === 'unauthenticated' && typeof window !== 'undefined') {
+      window.dispatchEvent(new CustomEvent(UNAUTHENTICATED_EVENT))
+    }
+    throw err
+  }
   return (await resp.json()) as T
 }
