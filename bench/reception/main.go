@@ -6,6 +6,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -26,12 +27,15 @@ func main() {
 	n := flag.Int("dossiers", 100000, "dossiers to seed before measuring lists")
 	receptions := flag.Int("receptions", 1000, "receptions to time")
 	queries := flag.Int("queries", 200, "list queries to time per kind")
+	flag.BoolVar(&encrypt, "encrypt", false, "encrypt the store at rest, as the desk does")
 	flag.Parse()
 	if err := run(*n, *receptions, *queries); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 }
+
+var encrypt bool
 
 var actor = reception.Actor{ID: "bench", Name: "Cán bộ", Role: "clerk"}
 
@@ -54,7 +58,11 @@ func input(i int) reception.Reception {
 
 func open(dir string, nosync bool, clk *clock) (*store.Store, *reception.Service, error) {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := store.Open(store.Options{Dir: dir, UnsafeNoSync: nosync, Logger: quiet})
+	var key []byte
+	if encrypt {
+		key = bytes.Repeat([]byte{7}, 32)
+	}
+	st, err := store.Open(store.Options{Dir: dir, UnsafeNoSync: nosync, Logger: quiet, EncryptionKey: key})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -155,7 +163,7 @@ func run(n, receptions, queries int) error {
 		{"filter all by name \"tran van binh\"", reception.ListQuery{List: reception.ListAll, Q: "tran van binh"}},
 		{"filter all by ID number", reception.ListQuery{List: reception.ListAll, Q: "001190012345"}},
 	}
-	fmt.Printf("Seeded %d dossiers in %s (no fsync). %s, %d CPUs.\n\n", n, seeded.Round(time.Second), runtime.Version(), runtime.NumCPU())
+	fmt.Printf("Seeded %d dossiers in %s (no fsync, encrypted: %v). %s, %d CPUs.\n\n", n, seeded.Round(time.Second), encrypt, runtime.Version(), runtime.NumCPU())
 	fmt.Println("| operation | n | p50 ms | p95 ms | p99 ms |")
 	fmt.Println("|---|---|---|---|---|")
 	row("receive (durable write)", rec)

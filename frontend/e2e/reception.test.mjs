@@ -528,7 +528,12 @@ test('work list: tabs, diacritic-free search and "Xem thêm" paging through the 
   await rows.first().waitFor()
   await page.locator('#list-q').fill('ngo thi quynh')
   await page.waitForFunction(() => new URLSearchParams(location.hash.split('?')[1]).get('q') === 'ngo thi quynh')
-  await page.waitForFunction(() => document.querySelectorAll('table.list tbody tr').length === 2)
+  // Wait for the filtered page itself, not the unfiltered one still shown
+  // while the search is in flight (its cursor would page the wrong list).
+  await page.waitForFunction(() => {
+    const trs = [...document.querySelectorAll('table.list tbody tr')]
+    return trs.length === 2 && trs.every((tr) => tr.textContent.includes('Ngô Thị Quỳnh'))
+  })
   assert.match(await rows.first().innerText(), /Ngô Thị Quỳnh/)
   const more = page.getByRole('button', { name: 'Xem thêm' })
   await more.click()
