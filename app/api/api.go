@@ -39,6 +39,10 @@ type Config struct {
 	Store   HealthChecker
 	// Recovery serves the first-run recovery-key routes; nil leaves them out.
 	Recovery RecoveryKeys
+	// OpenDocument, set by the desktop shell, hands a document file to the
+	// OS viewer for printing; PrintDir is where those files are written.
+	OpenDocument DocumentOpener
+	PrintDir     string
 	// Accounts, when set, requires a login for every route but health,
 	// version, session and first-run setup, and enforces roles.
 	Accounts Accounts
@@ -82,7 +86,10 @@ func New(cfg Config) http.Handler {
 	if cfg.Accounts != nil {
 		s.routeAccounts(mux)
 	}
-	return s.logRequests(recoverPanics(s.log, s.authorize(mux, envelopeUnmatched(mux))))
+	var h http.Handler
+	mux.HandleFunc("POST /api/documents/open", func(w http.ResponseWriter, r *http.Request) { s.openDocument(h)(w, r) })
+	h = s.logRequests(recoverPanics(s.log, s.authorize(mux, envelopeUnmatched(mux))))
+	return h
 }
 
 // envelopeUnmatched answers requests that match no route (404) or no method
@@ -131,6 +138,7 @@ func (s *server) version(w http.ResponseWriter, r *http.Request) {
 	schema, _ := s.cfg.Store.Version()
 	writeJSON(w, http.StatusOK, map[string]any{
 		"name": "Một Cửa Xã", "version": s.cfg.Version, "schema": schema, "go": runtime.Version(),
+		"desktop": s.cfg.OpenDocument != nil,
 	})
 }
 

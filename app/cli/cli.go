@@ -203,7 +203,9 @@ type app struct {
 	startSync func()
 }
 
-func openApp(dataDir string, env Env) (*app, error) {
+// openApp opens the store in dataDir and composes the application; desktop
+// adds what only the desktop window has (printing through the OS viewer).
+func openApp(dataDir string, env Env, desktop ...bool) (*app, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
@@ -246,7 +248,16 @@ func openApp(dataDir string, env Env) (*app, error) {
 		closeLog()
 		return nil, err
 	}
-	h := api.New(api.Config{Version: env.Version, Office: off, Store: st, Reception: rec, Recovery: off, Accounts: accounts.New(st), Sync: syn, Logger: log})
+	cfg := api.Config{Version: env.Version, Office: off, Store: st, Reception: rec, Recovery: off,
+		Accounts: accounts.New(st), Sync: syn, Logger: log}
+	if len(desktop) > 0 && desktop[0] {
+		// Printed documents hold personal data in the clear for the PDF
+		// viewer; they live in the data dir and are removed at each start.
+		cfg.PrintDir = filepath.Join(dataDir, "print")
+		os.RemoveAll(cfg.PrintDir)
+		cfg.OpenDocument = openWithOS
+	}
+	h := api.New(cfg)
 	log.Info("store opened", "dir", dataDir, "version", env.Version)
 	return &app{store: st, api: h, log: log, vault: v, startSync: func() { syn.Start(rec) }, close: func() {
 		// The sync loop writes to the store: it stops first.
@@ -278,7 +289,7 @@ func runDesktop(ctx context.Context, args []string, env Env) error {
 	if env.Desktop == nil {
 		return errNoDesktop
 	}
-	a, err := openApp(*data, env)
+	a, err := openApp(*data, env, true)
 	if err != nil {
 		return err
 	}
