@@ -48,6 +48,7 @@ var routeRoles = map[string][]accounts.Role{
 	"POST /api/users":                     {accounts.RoleAdmin},
 	"PUT /api/users/{id}":                 {accounts.RoleAdmin},
 	"POST /api/users/{id}/password":       {accounts.RoleAdmin},
+	"POST /api/sync/enrol":                {accounts.RoleAdmin},
 	"POST /api/dossiers":                  {accounts.RoleClerk, accounts.RoleLeader},
 	"POST /api/dossiers/{id}/actions":     {accounts.RoleClerk, accounts.RoleSpecialist, accounts.RoleLeader},
 	"GET /api/dashboard":                  {accounts.RoleClerk, accounts.RoleSpecialist, accounts.RoleLeader},

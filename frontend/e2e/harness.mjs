@@ -21,12 +21,13 @@ export function tempDir(prefix = 'motcua-e2e-') {
 const machineDir = tempDir('motcua-e2e-machine-')
 
 // startServer runs `motcua serve` on a free port and resolves once it
-// printed its address.
-export function startServer(dataDir) {
+// printed its address. env adds to (or overrides) the server's environment,
+// for example { MOTCUA_HUB_URL: 'http://127.0.0.1:9' }.
+export function startServer(dataDir, env = {}) {
   return new Promise((resolvePromise, reject) => {
     const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--data', dataDir], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, MOTCUA_MACHINE_DIR: machineDir, MOTCUA_NO_KEYRING: '1' },
+      env: { ...process.env, MOTCUA_MACHINE_DIR: machineDir, MOTCUA_NO_KEYRING: '1', ...env },
     })
     let stderr = ''
     proc.stderr.on('data', (d) => (stderr += d))
