@@ -11,7 +11,8 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 DATA    ?=
 
-.PHONY: setup frontend build run serve dev test test-go test-frontend test-e2e test-desktop screenshots clean
+.PHONY: setup frontend build run serve dev test test-go test-fuzz test-frontend test-e2e test-desktop screenshots \
+	fuzz-long crash-long hub clean
 
 setup:
 	@build/scripts/setup.sh
@@ -33,12 +34,23 @@ serve: build
 dev: setup
 	wails dev -tags webkit2_41
 
-test: build test-go test-frontend test-e2e test-desktop
+test: build test-go test-fuzz test-frontend test-e2e test-desktop
 	@echo "make test: all suites passed"
 
 test-go:
 	go vet ./...
 	go test -count=1 ./...
+
+# Every fuzz target for a few seconds (FUZZTIME), after go test replayed the
+# committed seed corpora.
+test-fuzz:
+	FUZZTIME=$${FUZZTIME:-5s} build/scripts/fuzz.sh
+
+# The long modes, for a nightly run.
+fuzz-long:
+	FUZZTIME=5m build/scripts/fuzz.sh
+crash-long:
+	MOTCUA_CRASH_ROUNDS=300 go test -count=1 -run Crash -timeout 2h ./app/cli
 
 test-frontend:
 	cd frontend && npm run check --silent && npm test --silent

@@ -3,6 +3,7 @@ package store
 import (
 	"bufio"
 	"compress/gzip"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -113,8 +114,10 @@ func (s *Store) BackupToFileWith(path string, o BackupOptions) error {
 // ReadBackupHeader reads the header line of a backup; the returned reader
 // continues with the body.
 func ReadBackupHeader(r io.Reader) (BackupHeader, io.Reader, error) {
-	br := bufio.NewReader(r)
-	line, err := br.ReadBytes('\n')
+	// The header line is small (the vault file is ~1 KB); a file without a
+	// newline in its first 64 KiB is not a backup.
+	br := bufio.NewReaderSize(r, 64<<10)
+	line, err := br.ReadSlice('\n')
 	if err != nil {
 		return BackupHeader{}, nil, fmt.Errorf("read backup header: %w", ErrBadBackup)
 	}
@@ -178,7 +181,7 @@ func RestoreBody(dir string, body io.Reader, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
-	if err := db.Load(zr, 256); err != nil {
+	if err := db.Load(&frameGuard{r: zr, max: maxBackupFrame}, 256); err != nil {
 		db.Close()
 		return fmt.Errorf("restore: %w: %v", ErrBadBackup, err)
 	}
@@ -228,4 +231,56 @@ func quietLogger(o Options) *slog.Logger {
 		return o.Logger
 	}
 	return slog.Default()
+}
+
+// maxBackupFrame bounds one record batch of a backup stream. Badger writes
+// batches of a few MB; a larger length is corruption or an attack, and
+// Badger's Load would try to allocate it.
+const maxBackupFrame = 256 << 20
+
+var errFrameTooLarge = errors.New("backup batch larger than allowed")
+
+// frameGuard passes Badger's backup stream (8-byte little-endian length,
+// then that many bytes, repeated) through, refusing lengths over max
+// before Load allocates them.
+type frameGuard struct {
+	r    io.Reader
+	max  uint64
+	left uint64 // payload bytes left in the current batch
+	hdr  []byte // header bytes still to hand on
+}
+
+func (g *frameGuard) Read(p []byte) (int, error) {
+	if len(g.hdr) > 0 {
+		n := copy(p, g.hdr)
+		g.hdr = g.hdr[n:]
+		return n, nil
+	}
+	if g.left == 0 {
+		h := make([]byte, 8)
+		n, err := io.ReadFull(g.r, h)
+		if n == 0 && err == io.EOF {
+			return 0, io.EOF
+		}
+		if err != nil {
+			return 0, io.ErrUnexpectedEOF
+		}
+		sz := binary.LittleEndian.Uint64(h)
+		if sz > g.max {
+			return 0, fmt.Errorf("%w: %d bytes", errFrameTooLarge, sz)
+		}
+		g.left, g.hdr = sz, h
+		n = copy(p, g.hdr)
+		g.hdr = g.hdr[n:]
+		return n, nil
+	}
+	if uint64(len(p)) > g.left {
+		p = p[:g.left]
+	}
+	n, err := g.r.Read(p)
+	g.left -= uint64(n)
+	if err == io.EOF && g.left > 0 {
+		err = io.ErrUnexpectedEOF
+	}
+	return n, err
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"syscall"
@@ -50,6 +51,7 @@ type Store struct {
 	log  *slog.Logger
 	stop chan struct{}
 	wg   sync.WaitGroup
+	wmu  sync.Mutex
 	once sync.Once
 }
 
@@ -155,11 +157,22 @@ func (s *Store) View(fn func(*Txn) error) error {
 }
 
 // Update runs fn in a read-write transaction and commits it durably. On a
-// conflict with a concurrent transaction it retries fn a few times, so fn
-// must not have side effects outside the transaction.
+// conflict with a concurrent transaction it retries fn, so fn must not have
+// side effects outside the transaction.
 func (s *Store) Update(fn func(*Txn) error) error {
+	// Writers take turns: every write appends to the one audit chain, so
+	// optimistic concurrency would only make them collide and redo work.
+	// The retry below remains for conflicts with anything else.
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	var err error
-	for attempt := 0; attempt < 5; attempt++ {
+	for attempt := 0; attempt < 20; attempt++ {
+		if attempt > 0 {
+			// Every write appends to the one audit chain, so concurrent
+			// writers always conflict; a random, growing pause lets them
+			// take turns instead of colliding again at once.
+			time.Sleep(time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6))))
+		}
 		err = s.db.Update(func(t *badger.Txn) error { return fn(&Txn{t: t}) })
 		if !errors.Is(err, badger.ErrConflict) {
 			break
