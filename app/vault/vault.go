@@ -419,7 +419,9 @@ func newRecoveryKey() string {
 }
 
 func parseRecoveryKey(s string) ([]byte, error) {
+	// Base32 has no 0, 1 or 8: a key copied by hand with those means O, I, B.
 	s = strings.ToUpper(strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(s)))
+	s = strings.NewReplacer("0", "O", "1", "I", "8", "B").Replace(s)
 	raw, err := recoveryEncoding.DecodeString(s)
 	if err != nil || len(raw) != 20 {
 		return nil, ErrBadSecret
