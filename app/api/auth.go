@@ -39,21 +39,23 @@ var publicRoutes = map[string]bool{
 // routeRoles lists who may use a route; routes not listed need any
 // logged-in user. Per-action rules for dossiers are in actionRoles.
 var routeRoles = map[string][]accounts.Role{
-	"PUT /api/settings":                   {accounts.RoleAdmin},
-	"GET /api/security/recovery-key":      {accounts.RoleAdmin},
-	"POST /api/security/recovery-key/ack": {accounts.RoleAdmin},
-	"POST /api/catalog":                   {accounts.RoleAdmin},
-	"PUT /api/procedures/{code}":          {accounts.RoleAdmin},
-	"GET /api/users":                      {accounts.RoleAdmin},
-	"POST /api/users":                     {accounts.RoleAdmin},
-	"PUT /api/users/{id}":                 {accounts.RoleAdmin},
-	"POST /api/users/{id}/password":       {accounts.RoleAdmin},
-	"POST /api/sync/enrol":                {accounts.RoleAdmin},
-	"POST /api/dossiers":                  {accounts.RoleClerk, accounts.RoleLeader},
-	"POST /api/dossiers/{id}/actions":     {accounts.RoleClerk, accounts.RoleSpecialist, accounts.RoleLeader},
-	"GET /api/dashboard":                  {accounts.RoleClerk, accounts.RoleSpecialist, accounts.RoleLeader},
-	"GET /api/register.xlsx":              {accounts.RoleClerk, accounts.RoleSpecialist, accounts.RoleLeader},
-	"GET /api/register.pdf":               {accounts.RoleClerk, accounts.RoleSpecialist, accounts.RoleLeader},
+	"PUT /api/settings":                     {accounts.RoleAdmin},
+	"GET /api/security/recovery-key":        {accounts.RoleAdmin},
+	"POST /api/security/recovery-key/ack":   {accounts.RoleAdmin},
+	"POST /api/catalog":                     {accounts.RoleAdmin},
+	"PUT /api/procedures/{code}":            {accounts.RoleAdmin},
+	"GET /api/users":                        {accounts.RoleAdmin},
+	"POST /api/users":                       {accounts.RoleAdmin},
+	"PUT /api/users/{id}":                   {accounts.RoleAdmin},
+	"POST /api/users/{id}/password":         {accounts.RoleAdmin},
+	"POST /api/sync/enrol":                  {accounts.RoleAdmin},
+	"PUT /api/calendar/overrides/{year}":    {accounts.RoleAdmin},
+	"DELETE /api/calendar/overrides/{year}": {accounts.RoleAdmin},
+	"POST /api/dossiers":                    {accounts.RoleClerk, accounts.RoleLeader},
+	"POST /api/dossiers/{id}/actions":       {accounts.RoleClerk, accounts.RoleSpecialist, accounts.RoleLeader},
+	"GET /api/dashboard":                    {accounts.RoleClerk, accounts.RoleSpecialist, accounts.RoleLeader},
+	"GET /api/register.xlsx":                {accounts.RoleClerk, accounts.RoleSpecialist, accounts.RoleLeader},
+	"GET /api/register.pdf":                 {accounts.RoleClerk, accounts.RoleSpecialist, accounts.RoleLeader},
 }
 
 // actionRoles says who may take each dossier action: the desk receives and

@@ -34,6 +34,8 @@ type Reception interface {
 	Form(ctx context.Context, id, form string) ([]byte, error)
 	Register(ctx context.Context, from, to time.Time, xlsx bool) ([]byte, error)
 	AvailableForms(ctx context.Context, d *reception.Dossier, evs []dossier.Event) []string
+	HolidayCalendar(ctx context.Context, year int) (reception.YearCalendar, error)
+	SetHolidayOverride(ctx context.Context, year int, raw []byte, by reception.Actor) (reception.YearCalendar, error)
 }
 
 // The desk has one local operator until accounts land (security issue).
@@ -58,6 +60,7 @@ func (s *server) routeDossiers(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/register.xlsx", s.register(true))
 	mux.HandleFunc("GET /api/register.pdf", s.register(false))
 	mux.HandleFunc("GET /api/dashboard", s.dashboard)
+	s.routeCalendar(mux)
 }
 
 type procedureView struct {

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -198,5 +199,33 @@ func TestCatalogExportImportOverHTTP(t *testing.T) {
 	status, body = do(t, "PUT", base+"/api/procedures/2.000884", "application/json", []byte(strings.Replace(edit, `"amount":4`, `"amount":-1`, 1)))
 	if status != 422 {
 		t.Fatalf("invalid edit: %d %v", status, body)
+	}
+}
+
+func TestHolidayOverrideOverHTTP(t *testing.T) {
+	base := configured(t)
+	raw, err := os.ReadFile("../calendar/testdata/override-2026.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, body := do(t, "PUT", base+"/api/calendar/overrides/2026", "application/json", raw)
+	if status != 200 || body["override"] == nil || len(body["makeUpDays"].([]any)) != 1 {
+		t.Fatalf("put: %d %v", status, body)
+	}
+	status, body = do(t, "PUT", base+"/api/calendar/overrides/2026", "application/json",
+		[]byte(`{"year":2026,"days_off":[{"date":"2026-08-31"}],"working_days":[{"date":"2026-08-31"}]}`))
+	if status != 422 || !strings.Contains(body["error"].(map[string]any)["message"].(string), "vừa là ngày nghỉ vừa là ngày làm việc") {
+		t.Fatalf("contradiction: %d %v", status, body)
+	}
+	status, body = do(t, "GET", base+"/api/calendar/2026", "", nil)
+	if status != 200 || body["override"] == nil {
+		t.Fatalf("get: %d %v", status, body)
+	}
+	status, body = do(t, "DELETE", base+"/api/calendar/overrides/2026", "", nil)
+	if status != 200 || body["override"] != nil {
+		t.Fatalf("delete: %d %v", status, body)
+	}
+	if status, _ := do(t, "GET", base+"/api/calendar/abc", "", nil); status != 400 {
+		t.Fatal("bad year accepted")
 	}
 }

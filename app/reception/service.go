@@ -79,8 +79,22 @@ func (s *Service) Calendar(ctx context.Context) (*calendar.Calendar, error) {
 	if s.cal != nil && s.calHours == set.Hours {
 		return s.cal, nil
 	}
-	cfg := calendar.Config{}
-	h := set.Hours
+	overrides, err := s.loadOverrides()
+	if err != nil {
+		return nil, err
+	}
+	cal, err := buildCalendar(set.Hours, overrides)
+	if err != nil {
+		return nil, fmt.Errorf("working calendar: %w", err)
+	}
+	s.cal, s.calHours = cal, set.Hours
+	return cal, nil
+}
+
+// buildCalendar makes the working calendar for the office hours and the
+// yearly overrides announced by the government.
+func buildCalendar(h office.Hours, overrides []calendar.Override) (*calendar.Calendar, error) {
+	cfg := calendar.Config{Overrides: overrides}
 	if h.MorningStart != "" {
 		var periods []calendar.Period
 		for _, p := range [][2]string{{h.MorningStart, h.MorningEnd}, {h.AfternoonStart, h.AfternoonEnd}} {
@@ -93,12 +107,7 @@ func (s *Service) Calendar(ctx context.Context) (*calendar.Calendar, error) {
 		}
 		cfg.OfficeHours = periods
 	}
-	cal, err := calendar.New(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("working calendar: %w", err)
-	}
-	s.cal, s.calHours = cal, set.Hours
-	return cal, nil
+	return calendar.New(cfg)
 }
 
 // Reception is what the clerk records at the counter.

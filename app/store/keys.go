@@ -7,7 +7,10 @@ package store
 // separates variable-length parts. Never reuse or renumber a prefix: add a
 // new one and a migration instead.
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"fmt"
+)
 
 const (
 	// prefixMeta holds store-level metadata.
@@ -19,6 +22,7 @@ const (
 	// prefixSettings holds singleton configuration documents, JSON.
 	//   0x01 "office"           -> office settings
 	//   0x01 "catalog"          -> installed procedure catalog (exchange JSON)
+	//   0x01 "calendar_override/YYYY" -> that year's holiday override file
 	//   0x01 "recovery_pending" -> the vault's recovery key until the office
 	//                              confirmed it wrote it down
 	//   0x01 "sync_device"      -> the hub enrolment: hub URL, device ID and
@@ -118,6 +122,12 @@ func KeyOfficeSettings() []byte { return settingsKey("office") }
 // KeyCatalog holds the installed procedure catalog when it is not the
 // built-in one (imported from the province or edited at the desk).
 func KeyCatalog() []byte { return settingsKey("catalog") }
+
+// KeyCalendarOverride holds the holiday override file of one year.
+func KeyCalendarOverride(year int) []byte { return settingsKey(fmt.Sprintf("calendar_override/%04d", year)) }
+
+// PrefixCalendarOverrides covers every year's override.
+func PrefixCalendarOverrides() []byte { return settingsKey("calendar_override/") }
 
 // KeyPendingRecovery holds the recovery key until it is acknowledged.
 func KeyPendingRecovery() []byte { return settingsKey("recovery_pending") }
