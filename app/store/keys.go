@@ -124,7 +124,9 @@ func KeyOfficeSettings() []byte { return settingsKey("office") }
 func KeyCatalog() []byte { return settingsKey("catalog") }
 
 // KeyCalendarOverride holds the holiday override file of one year.
-func KeyCalendarOverride(year int) []byte { return settingsKey(fmt.Sprintf("calendar_override/%04d", year)) }
+func KeyCalendarOverride(year int) []byte {
+	return settingsKey(fmt.Sprintf("calendar_override/%04d", year))
+}
 
 // PrefixCalendarOverrides covers every year's override.
 func PrefixCalendarOverrides() []byte { return settingsKey("calendar_override/") }
