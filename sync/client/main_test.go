@@ -24,20 +24,7 @@ import (
 // cluster is the PostgreSQL server the tests' hubs share, one database each.
 var cluster *pgtest.Cluster
 
-func TestMain(m *testing.M) {
-	c, err := pgtest.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	cluster = c
-	code := m.Run()
-	if err := c.Stop(); err != nil && code == 0 {
-		fmt.Fprintln(os.Stderr, "stop postgres:", err)
-		code = 1
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m, &cluster)) }
 
 const commune = "000.17.22.H56"
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -24,32 +23,7 @@ import (
 // test gets its own database in it.
 var cluster *pgtest.Cluster
 
-func TestMain(m *testing.M) {
-	c, err := pgtest.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	cluster = c
-	code := m.Run()
-	if code != 0 {
-		fmt.Fprintln(os.Stderr, "postgres log tail:\n", tail(c.Log(), 3000))
-	}
-	if err := c.Stop(); err != nil {
-		fmt.Fprintln(os.Stderr, "stop postgres:", err)
-		if code == 0 {
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
-}
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m, &cluster)) }
 
 const (
 	adminToken = "test-admin-token"

@@ -193,3 +193,30 @@ func (c *Cluster) Log() string {
 	b, _ := os.ReadFile(filepath.Join(c.Dir, "postgres.log"))
 	return strings.TrimSpace(string(b))
 }
+
+// Main runs a package's tests with a cluster started for them: it sets
+// *c, runs m, prints the server log's tail when a test failed, stops the
+// cluster, and returns the exit code for os.Exit.
+func Main(m interface{ Run() int }, c **Cluster) int {
+	cl, err := Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	*c = cl
+	code := m.Run()
+	if code != 0 {
+		log := cl.Log()
+		if len(log) > 3000 {
+			log = log[len(log)-3000:]
+		}
+		fmt.Fprintln(os.Stderr, "postgres log tail:\n", log)
+	}
+	if err := cl.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "stop postgres:", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
+}
