@@ -60,4 +60,9 @@ describe('request', () => {
     expect((seen?.headers as Record<string, string>)['Content-Type']).toBe('application/json')
     expect(seen?.body).toBe('{"x":"Hòa"}')
   })
+
+  it('answers undefined for a 204 with no body', async () => {
+    const f = (async () => new Response(null, { status: 204 })) as typeof fetch
+    expect(await request('DELETE', '/api/x', undefined, f)).toBeUndefined()
+  })
 })

@@ -70,5 +70,7 @@ export async function request<T>(
     }
     throw err
   }
+  // A DELETE may answer 204 with no body.
+  if (resp.status === 204) return undefined as T
   return (await resp.json()) as T
 }
