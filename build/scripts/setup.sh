@@ -14,7 +14,7 @@ APT_PACKAGES=(
   poppler-utils zbar-tools              # tests read generated PDFs and decode their QR codes
   fonts-dejavu-core
   libtesseract-dev libleptonica-dev     # OCR (gosseract, cgo)
-  tesseract-ocr tesseract-ocr-eng tesseract-ocr-vie
+  tesseract-ocr tesseract-ocr-eng tesseract-ocr-vie tesseract-ocr-osd
   postgresql                            # the hub's database; tests start their own cluster
 )
 
