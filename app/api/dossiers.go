@@ -92,25 +92,11 @@ type feeView struct {
 	Provisional bool   `json:"provisional"`
 }
 
-func durationLabel(d catalog.Duration) string {
-	switch d.Unit {
-	case catalog.SameDayCutoff:
-		return "Trong ngày (sau 15 giờ: ngày làm việc tiếp theo)"
-	case catalog.WorkingHours:
-		return fmt.Sprintf("%d giờ làm việc", d.Amount)
-	case catalog.WorkingDays:
-		return fmt.Sprintf("%d ngày làm việc", d.Amount)
-	case catalog.CalendarDays:
-		return fmt.Sprintf("%d ngày", d.Amount)
-	}
-	return ""
-}
-
 func viewProcedure(p catalog.Procedure) procedureView {
 	v := procedureView{Code: p.Code, Name: p.Name, Field: p.Field, SupplementPolicy: p.SupplementPolicy,
 		Components: p.Components, Results: p.Results, Channels: p.Channels, Competence: p.Competence,
 		ProcessingTime: processingTimeView{Amount: p.ProcessingTime.Amount, Unit: p.ProcessingTime.Unit,
-			Label: durationLabel(p.ProcessingTime.Duration), Note: p.ProcessingTime.Note, Provisional: p.ProcessingTime.Provisional},
+			Label: p.ProcessingTime.Duration.Label(false), Note: p.ProcessingTime.Note, Provisional: p.ProcessingTime.Provisional},
 		Fees: []feeView{}}
 	for _, f := range p.Fees {
 		v.Fees = append(v.Fees, feeView{Name: f.Name, Amount: f.Amount, Per: f.Per, Note: f.Note, Provisional: f.Provisional})

@@ -10,6 +10,7 @@ package catalog
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"motcua/app/dossier"
@@ -201,4 +202,28 @@ func (c *Catalog) clone() *Catalog {
 		d.Procedures[i] = p.clone()
 	}
 	return d
+}
+
+// Label names the duration in Vietnamese, as the desk shows it: "3 ngày làm
+// việc". Printed forms (onForm) write amounts with two digits, as official
+// documents do, and spell the same-day rule out in full.
+func (d Duration) Label(onForm bool) string {
+	n := fmt.Sprint(d.Amount)
+	if onForm {
+		n = fmt.Sprintf("%02d", d.Amount)
+	}
+	switch d.Unit {
+	case SameDayCutoff:
+		if !onForm {
+			return "Trong ngày (sau 15 giờ: ngày làm việc tiếp theo)"
+		}
+		return "Trong ngày (tiếp nhận sau 15 giờ thì trả trong ngày làm việc tiếp theo)"
+	case WorkingHours:
+		return n + " giờ làm việc"
+	case WorkingDays:
+		return n + " ngày làm việc"
+	case CalendarDays:
+		return n + " ngày"
+	}
+	return ""
 }

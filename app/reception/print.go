@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"motcua/app/catalog"
 	"motcua/app/dossier"
 	"motcua/app/forms"
 	"motcua/app/office"
@@ -94,7 +93,7 @@ func (s *Service) Form(ctx context.Context, id, form string) ([]byte, error) {
 		if d.ReceivedAt == nil {
 			return nil, ErrFormNotApplicable
 		}
-		rc := forms.Receipt{Dossier: fd, Sets: d.Sets, LegalTime: legalTime(d.ProcessingTime),
+		rc := forms.Receipt{Dossier: fd, Sets: d.Sets, LegalTime: d.ProcessingTime.Label(true),
 			ResultAt: set.UnitName, Receiver: actorName(evs, dossier.ActionReceiveComplete, dossier.ActionSupplementReceived),
 			IssuedAt: *d.ReceivedAt}
 		if d.ResultDelivery == dossier.ReturnPost {
@@ -225,21 +224,6 @@ func (s *Service) Register(ctx context.Context, from, to time.Time, xlsx bool) (
 		return nil, fmt.Errorf("render register: %w", err)
 	}
 	return buf.Bytes(), nil
-}
-
-// legalTime is the processing time as printed on the receipt.
-func legalTime(d catalog.Duration) string {
-	switch d.Unit {
-	case catalog.SameDayCutoff:
-		return "Trong ngày (tiếp nhận sau 15 giờ thì trả trong ngày làm việc tiếp theo)"
-	case catalog.WorkingHours:
-		return fmt.Sprintf("%02d giờ làm việc", d.Amount)
-	case catalog.WorkingDays:
-		return fmt.Sprintf("%02d ngày làm việc", d.Amount)
-	case catalog.CalendarDays:
-		return fmt.Sprintf("%02d ngày", d.Amount)
-	}
-	return ""
 }
 
 // formatVND writes 12000 as "12.000 đồng".
