@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"motcua/app/accounts"
+	"motcua/app/audit"
 	"motcua/app/dossier"
 	"motcua/app/office"
 	"motcua/app/reception"
@@ -139,7 +140,10 @@ func (s *server) authorize(mux *http.ServeMux, next http.Handler) http.Handler {
 			writeErrorMsg(w, http.StatusForbidden, codeForbidden, forbiddenMessage(roles))
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
+		ctx := context.WithValue(r.Context(), userKey{}, u)
+		// Use cases that audit without an explicit actor read it here.
+		ctx = audit.WithActor(ctx, audit.Who{ID: u.ID, Role: actor(r.WithContext(ctx)).Role})
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"motcua/app/accounts"
+	"motcua/app/audit"
 	"motcua/app/office"
 	"motcua/app/reception"
 	"motcua/app/store"
@@ -187,5 +188,38 @@ func TestLoginIsRateLimited(t *testing.T) {
 	}
 	if code, _ := c.do("POST", "/api/session", map[string]any{"username": "quantri", "password": "mật khẩu dài 2026"}); code != 429 {
 		t.Fatal("locked account logged in")
+	}
+}
+
+func TestSettingsSaveIsAuditedAsTheAdmin(t *testing.T) {
+	st, err := store.Open(store.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	off := office.NewService(st)
+	srv := httptest.NewServer(New(Config{Version: "t", Office: off, Store: st, Accounts: accounts.New(st),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	defer srv.Close()
+	admin := newClient(t, srv.URL)
+	_, body := admin.do("POST", "/api/setup", map[string]any{"settings": mustJSON(validSettings),
+		"admin": map[string]any{"username": "quantri", "fullName": "Lê Văn Quản", "password": "mật khẩu dài 2026"}})
+	adminID := body["user"].(map[string]any)["id"].(string)
+	if code, _ := admin.do("PUT", "/api/settings", mustJSON(validSettings)); code != 200 {
+		t.Fatal("save")
+	}
+	var last audit.Entry
+	st.View(func(x *store.Txn) error {
+		return x.Iterate(store.PrefixAudit(), func(_, v []byte) error {
+			var e audit.Entry
+			json.Unmarshal(v, &e)
+			if e.Action == "save_settings" {
+				last = e
+			}
+			return nil
+		})
+	})
+	if last.Actor != adminID || last.Role != "admin" {
+		t.Fatalf("settings save audited as %q/%q, want the admin %q", last.Actor, last.Role, adminID)
 	}
 }

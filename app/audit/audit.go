@@ -5,6 +5,7 @@
 package audit
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -139,4 +140,27 @@ func Verify(st *store.Store) (Report, error) {
 		return nil
 	})
 	return r, err
+}
+
+type actorKey struct{}
+
+// Who is the person behind a request, for use cases whose signature does
+// not carry one.
+type Who struct {
+	ID   string
+	Role string
+}
+
+// WithActor records who is acting in ctx; the API edge sets it after login.
+func WithActor(ctx context.Context, w Who) context.Context {
+	return context.WithValue(ctx, actorKey{}, w)
+}
+
+// ActorFrom returns who is acting, or "local" (the desk itself: first run,
+// command-line tools) when nobody logged in.
+func ActorFrom(ctx context.Context) Who {
+	if w, ok := ctx.Value(actorKey{}).(Who); ok && w.ID != "" {
+		return w
+	}
+	return Who{ID: "local"}
 }

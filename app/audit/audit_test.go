@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"testing"
@@ -87,5 +88,15 @@ func TestTamperingIsFoundAtTheFirstBrokenLink(t *testing.T) {
 				t.Fatalf("got %+v, want broken at %d", r, c.broken)
 			}
 		})
+	}
+}
+
+func TestActorFromContext(t *testing.T) {
+	if w := ActorFrom(context.Background()); w.ID != "local" {
+		t.Fatalf("no actor: %+v", w)
+	}
+	ctx := WithActor(context.Background(), Who{ID: "u7", Role: "admin"})
+	if w := ActorFrom(ctx); w.ID != "u7" || w.Role != "admin" {
+		t.Fatalf("%+v", w)
 	}
 }

@@ -202,7 +202,8 @@ func (s *Service) Save(ctx context.Context, in Settings) (Settings, error) {
 		if err := x.Set(store.KeyOfficeSettings(), after); err != nil {
 			return err
 		}
-		_, err = audit.Append(x, audit.Entry{At: in.UpdatedAt, Actor: "local", Action: "save_settings",
+		who := audit.ActorFrom(ctx)
+		_, err = audit.Append(x, audit.Entry{At: in.UpdatedAt, Actor: who.ID, Role: who.Role, Action: "save_settings",
 			Object: "settings/office", Before: audit.Digest(before), After: audit.Digest(after)})
 		return err
 	})
@@ -238,7 +239,8 @@ func (s *Service) AckRecoveryKey(ctx context.Context) error {
 		if err := x.Delete(store.KeyPendingRecovery()); err != nil {
 			return err
 		}
-		_, err := audit.Append(x, audit.Entry{At: s.now(), Actor: "local", Action: "ack_recovery_key", Object: "vault"})
+		who := audit.ActorFrom(ctx)
+		_, err := audit.Append(x, audit.Entry{At: s.now(), Actor: who.ID, Role: who.Role, Action: "ack_recovery_key", Object: "vault"})
 		return err
 	})
 }
