@@ -239,7 +239,7 @@ func (s *Service) Create(ctx context.Context, u User, password, by string) (User
 
 func (s *Service) create(u User, password string, first bool, by string) (User, error) {
 	u.Username = normUsername(u.Username)
-	u.FullName = strings.Join(strings.Fields(vntext.NFC(u.FullName)), " ")
+	u.FullName = vntext.Clean(u.FullName)
 	if err := validate(u, password, true); err != nil {
 		return User{}, err
 	}
@@ -459,7 +459,7 @@ func (s *Service) ResetPassword(ctx context.Context, userID, temp, by string) er
 func (s *Service) Update(ctx context.Context, userID, fullName string, roles []Role, disabled bool, by string) (User, error) {
 	var out User
 	err := s.update(userID, by, "update_user", func(u *User) error {
-		u.FullName = strings.Join(strings.Fields(vntext.NFC(fullName)), " ")
+		u.FullName = vntext.Clean(fullName)
 		u.Roles, u.Disabled = roles, disabled
 		if err := validate(*u, "", false); err != nil {
 			return err

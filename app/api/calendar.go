@@ -17,15 +17,19 @@ func (s *server) routeCalendar(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /api/calendar/overrides/{year}", s.deleteOverride)
 }
 
-func pathYear(r *http.Request) (int, bool) {
+// pathYear reads the {year} of the path; on a bad one it has answered 400.
+func pathYear(w http.ResponseWriter, r *http.Request) (int, bool) {
 	y, err := strconv.Atoi(r.PathValue("year"))
-	return y, err == nil && y >= calendar.MinYear && y <= calendar.MaxYear
+	if err != nil || y < calendar.MinYear || y > calendar.MaxYear {
+		writeErrorMsg(w, http.StatusBadRequest, codeValidation, "Năm không hợp lệ.")
+		return 0, false
+	}
+	return y, true
 }
 
 func (s *server) getCalendar(w http.ResponseWriter, r *http.Request) {
-	year, ok := pathYear(r)
+	year, ok := pathYear(w, r)
 	if !ok {
-		writeErrorMsg(w, http.StatusBadRequest, codeValidation, "Năm không hợp lệ.")
 		return
 	}
 	yc, err := s.cfg.Reception.HolidayCalendar(r.Context(), year)
@@ -37,9 +41,8 @@ func (s *server) getCalendar(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) putOverride(w http.ResponseWriter, r *http.Request) {
-	year, ok := pathYear(r)
+	year, ok := pathYear(w, r)
 	if !ok {
-		writeErrorMsg(w, http.StatusBadRequest, codeValidation, "Năm không hợp lệ.")
 		return
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 256<<10))
@@ -56,9 +59,8 @@ func (s *server) putOverride(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) deleteOverride(w http.ResponseWriter, r *http.Request) {
-	year, ok := pathYear(r)
+	year, ok := pathYear(w, r)
 	if !ok {
-		writeErrorMsg(w, http.StatusBadRequest, codeValidation, "Năm không hợp lệ.")
 		return
 	}
 	yc, err := s.cfg.Reception.SetHolidayOverride(r.Context(), year, nil, actor(r))

@@ -13,10 +13,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
-
 	"motcua/app/audit"
 	"motcua/app/store"
+	"motcua/app/vntext"
 )
 
 // Form sets the province may use (see domain/regulations.md §2.1).
@@ -92,7 +91,7 @@ var (
 // printed is canonical Vietnamese whatever the input method produced.
 func (s Settings) Normalize() Settings {
 	for _, p := range []*string{&s.Province, &s.ParentAgency, &s.UnitName, &s.CommuneName, &s.Address} {
-		*p = strings.Join(strings.Fields(norm.NFC.String(*p)), " ")
+		*p = vntext.Clean(*p)
 	}
 	s.AgencyCode = strings.ToUpper(strings.TrimSpace(s.AgencyCode))
 	s.Phone = strings.TrimSpace(s.Phone)

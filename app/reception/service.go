@@ -161,7 +161,7 @@ var (
 	orgIDRE     = regexp.MustCompile(`^[0-9A-Z-]{8,20}$`)
 )
 
-func clean(s string) string { return strings.Join(strings.Fields(vntext.NFC(s)), " ") }
+func clean(s string) string { return vntext.Clean(s) }
 
 func checkText(p problems, field, v string, required bool, max int) {
 	switch {

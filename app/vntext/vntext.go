@@ -87,3 +87,7 @@ func Tokens(s string) []string {
 	}
 	return f
 }
+
+// Clean is how typed text is stored: NFC, with runs of white space
+// collapsed to one space and none at either end.
+func Clean(s string) string { return strings.Join(strings.Fields(NFC(s)), " ") }

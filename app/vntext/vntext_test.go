@@ -220,3 +220,15 @@ func FuzzFold(f *testing.F) {
 		}
 	})
 }
+
+func TestClean(t *testing.T) {
+	for in, want := range map[string]string{
+		"  Cam Ha\u0309i \t\u0110o\u0302ng \n": "Cam Hải Đông",
+		"":                                     "",
+		"Nguyễn  Văn   A":                      "Nguyễn Văn A",
+	} {
+		if got := Clean(in); got != want {
+			t.Errorf("Clean(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
