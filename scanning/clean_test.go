@@ -8,7 +8,7 @@ import (
 	"math"
 	"testing"
 
-	"motcua/scanning/internal/scantest"
+	"motcua/internal/scantest"
 )
 
 func render(t testing.TB, lines []string, dpi float64) *image.Gray {

@@ -7,7 +7,7 @@ import (
 	"image/png"
 	"testing"
 
-	"motcua/scanning/internal/scantest"
+	"motcua/internal/scantest"
 )
 
 func TestEncodePage(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"motcua/scanning/internal/scantest"
+	"motcua/internal/scantest"
 )
 
 func TestSanitizeName(t *testing.T) {

@@ -430,3 +430,22 @@ func (p *Pipeline) work(ctx context.Context, open func() (pageSource, error), jo
 		}
 	}
 }
+
+// Count returns how many pages the document has, after the same intake
+// checks as Process (type, limits, page count). A job queue calls it to
+// show "page k of n" before the first page is done.
+func (p *Pipeline) Count(in Input) (int, error) {
+	info, err := Inspect(in.Path, in.Name, p.opts.Limits)
+	if err != nil {
+		return 0, err
+	}
+	_, pages, closeSource, err := p.openDocument(in.Path, info)
+	if err != nil {
+		return 0, err
+	}
+	closeSource()
+	if pages == 0 {
+		return 0, fmt.Errorf("%q: %w: no pages", info.Name, ErrCorrupt)
+	}
+	return pages, nil
+}

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"motcua/app/forms"
-	"motcua/scanning/internal/scantest"
+	"motcua/internal/scantest"
 )
 
 func TestDecodeQRAndBinding(t *testing.T) {

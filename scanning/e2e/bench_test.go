@@ -18,7 +18,7 @@ import (
 
 	"motcua/scanning"
 	"motcua/scanning/fitz"
-	"motcua/scanning/internal/scantest"
+	"motcua/internal/scantest"
 )
 
 // cpuSeconds is the user and system time of this process, all threads.

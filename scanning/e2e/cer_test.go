@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"motcua/scanning"
-	"motcua/scanning/internal/scantest"
+	"motcua/internal/scantest"
 )
 
 // degradation turns a clean gray render into what a scanner at the desk

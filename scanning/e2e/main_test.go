@@ -14,7 +14,7 @@ import (
 
 	"motcua/scanning"
 	"motcua/scanning/fitz"
-	"motcua/scanning/internal/scantest"
+	"motcua/internal/scantest"
 	"motcua/scanning/tesseract"
 )
 

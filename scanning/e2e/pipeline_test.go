@@ -19,7 +19,7 @@ import (
 	"motcua/app/forms"
 	"motcua/scanning"
 	"motcua/scanning/fitz"
-	"motcua/scanning/internal/scantest"
+	"motcua/internal/scantest"
 )
 
 // scannedPDF makes a PDF the way a scanner does: one image per page.

@@ -11,7 +11,7 @@ import (
 	"github.com/go-pdf/fpdf"
 
 	"motcua/scanning"
-	"motcua/scanning/internal/scantest"
+	"motcua/internal/scantest"
 )
 
 func pdfBytes(t *testing.T, pages []scantest.PDFPage) []byte {

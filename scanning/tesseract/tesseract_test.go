@@ -11,7 +11,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"motcua/scanning"
-	"motcua/scanning/internal/scantest"
+	"motcua/internal/scantest"
 )
 
 func newRecognizer(t *testing.T) *Recognizer {
