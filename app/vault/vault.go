@@ -11,8 +11,8 @@
 //     machine key;
 //   - passphrase: an admin passphrase (argon2id), where the office sets one.
 //
-// The Badger encryption key and the backup key are derived from the master
-// key with HKDF, so each use has its own key.
+// The Badger encryption key, the backup key and the blob key are derived
+// from the master key with HKDF, so each use has its own key.
 package vault
 
 import (
@@ -247,6 +247,9 @@ func (v *Vault) DataKey() []byte { return v.derive("motcua badger data key v1") 
 
 // BackupSecret is the secret that encrypts backups.
 func (v *Vault) BackupSecret() string { return hex.EncodeToString(v.derive("motcua backup key v1")) }
+
+// BlobKey is the key of the blob store (scanned pages, imported files).
+func (v *Vault) BlobKey() []byte { return v.derive("motcua blob key v1") }
 
 func (v *Vault) derive(info string) []byte {
 	k, err := hkdf.Key(sha256.New, v.master, []byte(v.file.ID), info, 32)

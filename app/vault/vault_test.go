@@ -37,9 +37,12 @@ func TestCreateAndUnlockOnThisMachine(t *testing.T) {
 	if !bytes.Equal(v.DataKey(), u.DataKey()) || v.BackupSecret() != u.BackupSecret() || bytes.Equal(v.DataKey(), []byte(v.BackupSecret())) {
 		t.Fatal("derived keys differ between unlocks or coincide between uses")
 	}
+	if len(v.BlobKey()) != 32 || !bytes.Equal(v.BlobKey(), u.BlobKey()) || bytes.Equal(v.BlobKey(), v.DataKey()) {
+		t.Fatal("blob key is not a stable 32-byte key of its own")
+	}
 	// Nothing secret is in the data dir.
 	b, _ := os.ReadFile(filepath.Join(data, FileName))
-	if bytes.Contains(b, v.master) || bytes.Contains(b, v.DataKey()) || strings.Contains(string(b), strings.ReplaceAll(recovery, "-", "")) {
+	if bytes.Contains(b, v.master) || bytes.Contains(b, v.DataKey()) || bytes.Contains(b, v.BlobKey()) || strings.Contains(string(b), strings.ReplaceAll(recovery, "-", "")) {
 		t.Fatal("vault file holds a secret in the clear")
 	}
 }
