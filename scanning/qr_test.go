@@ -41,3 +41,21 @@ func TestDecodeQRAndBinding(t *testing.T) {
 		t.Errorf("page without QR: %q", qrs)
 	}
 }
+
+// TestDecodeQRAnyScale: a cover sheet's code is read whatever its module
+// size in pixels; the decoder alone missed some of these (0.6 mm modules at
+// 200 dpi, 0.25–0.5 mm at 300 dpi).
+func TestDecodeQRAnyScale(t *testing.T) {
+	payload := forms.QRPayload{DossierCode: "000.00.06.H56-261122-0001", ProcedureCode: "2.000815"}.String()
+	for _, dpi := range []float64{150, 200, 300} {
+		for module := 3; module <= 6; module++ {
+			g := render(t, []string{"PHIẾU BÌA HỒ SƠ", "Mã hồ sơ: 000.00.06.H56-261122-0001"}, dpi)
+			if err := scantest.DrawQR(g, payload, g.Rect.Dx()-int(45*dpi/25.4), int(10*dpi/25.4), module); err != nil {
+				t.Fatal(err)
+			}
+			if got := DecodeQR(g, dpi); len(got) != 1 || got[0] != payload {
+				t.Errorf("%v dpi, %d px modules: %q", dpi, module, got)
+			}
+		}
+	}
+}
