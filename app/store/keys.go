@@ -110,6 +110,46 @@ const (
 	prefixUsername byte = 0x21
 )
 
+// Digitisation (app/digitize) uses prefixes from 0x30 on. Page numbers are
+// big-endian uint32, 1-based in the imported file.
+const (
+	// prefixScanJob: 0x30 | jobID -> scan job JSON (one imported file).
+	prefixScanJob byte = 0x30
+	// prefixScanQueue: 0x31 | enqueued(u64 unix nanoseconds) | jobID -> ""
+	// while the job is queued or running. The runner walks it oldest first
+	// and deletes the key when the job is done or failed, so a crash leaves
+	// unfinished jobs here to resume.
+	prefixScanQueue byte = 0x31
+	// prefixScanPage: 0x32 | jobID | 0x00 | page(u32) -> page JSON (text,
+	// word boxes, confidence, image blob). Written once per page, in the
+	// same transaction that advances the job: a resumed job skips it.
+	prefixScanPage byte = 0x32
+	// prefixScanFile: 0x33 | SHA-256 hex of the imported file -> jobID, so
+	// the same file imported twice is recognised.
+	prefixScanFile byte = 0x33
+	// prefixScanDossier: 0x34 | dossierID | 0x00 | jobID -> "": the scans
+	// bound to a dossier.
+	prefixScanDossier byte = 0x34
+	// prefixScanTerm: 0x35 | folded word | 0x00 | jobID | 0x00 | page(u32)
+	// -> "": the OCR text search index.
+	prefixScanTerm byte = 0x35
+	// prefixBlobRef: 0x36 | blob SHA-256 hex | 0x00 | referrer -> "": who
+	// needs a blob (a scan job's original, page or PDF; an outbox item). A
+	// blob with no key here may be collected; one with a key never is.
+	prefixBlobRef byte = 0x36
+	// prefixArchiveBatch: 0x37 | batchID -> archive batch JSON.
+	prefixArchiveBatch byte = 0x37
+	// prefixBatchDoc: 0x38 | batchID | 0x00 | jobID -> document metadata
+	// JSON (regulations.md §4 minimum set).
+	prefixBatchDoc byte = 0x38
+	// prefixScanPageHash: 0x39 | page image SHA-256 hex -> jobID | 0x00 |
+	// page(u32): the first page seen with this image, to report duplicates.
+	prefixScanPageHash byte = 0x39
+	// prefixScanTime: 0x3A | created(u64 unix nanoseconds) | jobID -> "":
+	// every job, for the newest-first list.
+	prefixScanTime byte = 0x3A
+)
+
 var (
 	keySchemaVersion = []byte{prefixMeta, 's', 'c', 'h', 'e', 'm', 'a'}
 	keyCreated       = []byte{prefixMeta, 'c', 'r', 'e', 'a', 't', 'e', 'd'}
@@ -318,6 +358,105 @@ func KeySyncNote(dossierID, changeID string) []byte { return join(prefixSyncNote
 
 // PrefixSyncNotes covers the hub's notes on one dossier.
 func PrefixSyncNotes(dossierID string) []byte { return join(prefixSyncNote, dossierID, "") }
+
+// KeyScanJob is a scan job; PrefixScanJob covers all.
+func KeyScanJob(id string) []byte { return join(prefixScanJob, id) }
+
+// KeyScanQueue is a job's place in the scan queue.
+func KeyScanQueue(enqueuedUnixNano int64, jobID string) []byte {
+	return append(binary.BigEndian.AppendUint64([]byte{prefixScanQueue}, uint64(enqueuedUnixNano)), jobID...)
+}
+
+// PrefixScanQueue covers the scan queue.
+func PrefixScanQueue() []byte { return []byte{prefixScanQueue} }
+
+// ScanQueueJob returns the job ID of a scan queue key.
+func ScanQueueJob(key []byte) string { return string(key[9:]) }
+
+// KeyScanPage is page n of a job.
+func KeyScanPage(jobID string, n int) []byte {
+	return binary.BigEndian.AppendUint32(join(prefixScanPage, jobID, ""), uint32(n))
+}
+
+// PrefixScanPages covers the pages of a job, in page order.
+func PrefixScanPages(jobID string) []byte { return join(prefixScanPage, jobID, "") }
+
+// KeyScanFile maps an imported file's SHA-256 to its job.
+func KeyScanFile(sha string) []byte { return join(prefixScanFile, sha) }
+
+// KeyScanDossier binds a job to a dossier.
+func KeyScanDossier(dossierID, jobID string) []byte { return join(prefixScanDossier, dossierID, jobID) }
+
+// PrefixScanDossier covers the jobs bound to a dossier.
+func PrefixScanDossier(dossierID string) []byte { return join(prefixScanDossier, dossierID, "") }
+
+// KeyScanTerm is one word of one OCR'd page in the search index.
+func KeyScanTerm(word, jobID string, page int) []byte {
+	return binary.BigEndian.AppendUint32(join(prefixScanTerm, word, jobID, ""), uint32(page))
+}
+
+// PrefixScanTerm covers the postings of every word starting with
+// wordPrefix; pass a complete word and exact=true for that word only.
+func PrefixScanTerm(word string, exact bool) []byte {
+	if exact {
+		return join(prefixScanTerm, word, "")
+	}
+	return join(prefixScanTerm, word)
+}
+
+// ScanTermPosting returns the word, job and page of a search index key.
+func ScanTermPosting(key []byte) (word, jobID string, page int, ok bool) {
+	if len(key) < 1+4+2 {
+		return "", "", 0, false
+	}
+	page = int(binary.BigEndian.Uint32(key[len(key)-4:]))
+	rest := key[1 : len(key)-5] // word 0x00 jobID (and the 0x00 before the page)
+	if key[len(key)-5] != 0 {
+		return "", "", 0, false
+	}
+	for i, c := range rest {
+		if c == 0 {
+			return string(rest[:i]), string(rest[i+1:]), page, true
+		}
+	}
+	return "", "", 0, false
+}
+
+// KeyBlobRef records that referrer needs blob sha.
+func KeyBlobRef(sha, referrer string) []byte { return join(prefixBlobRef, sha, referrer) }
+
+// PrefixBlobRefs covers the referrers of blob sha.
+func PrefixBlobRefs(sha string) []byte { return join(prefixBlobRef, sha, "") }
+
+// KeyArchiveBatch is an archive batch; PrefixArchiveBatches covers all.
+func KeyArchiveBatch(id string) []byte { return join(prefixArchiveBatch, id) }
+
+// PrefixArchiveBatches covers every archive batch.
+func PrefixArchiveBatches() []byte { return []byte{prefixArchiveBatch} }
+
+// KeyBatchDoc is a document of an archive batch with its metadata.
+func KeyBatchDoc(batchID, jobID string) []byte { return join(prefixBatchDoc, batchID, jobID) }
+
+// PrefixBatchDocs covers the documents of a batch.
+func PrefixBatchDocs(batchID string) []byte { return join(prefixBatchDoc, batchID, "") }
+
+// KeyScanPageHash maps a page image digest to the first page that had it.
+func KeyScanPageHash(sha string) []byte { return join(prefixScanPageHash, sha) }
+
+// KeyScanTime orders jobs by creation time.
+func KeyScanTime(createdUnixNano int64, jobID string) []byte {
+	return append(binary.BigEndian.AppendUint64([]byte{prefixScanTime}, uint64(createdUnixNano)), jobID...)
+}
+
+// PrefixScanTime covers every job by creation time.
+func PrefixScanTime() []byte { return []byte{prefixScanTime} }
+
+// ScanTimeJob returns the job ID of a KeyScanTime key.
+func ScanTimeJob(key []byte) string { return string(key[9:]) }
+
+// AfterLastNUL returns what follows the last 0x00 of key: the trailing ID
+// of keys built as prefix | … | 0x00 | id.
+func AfterLastNUL(key []byte) string { return afterLastNUL(key) }
 
 // join builds prefix | parts[0] | 0x00 | parts[1] | 0x00 | … | parts[n-1].
 func join(prefix byte, parts ...string) []byte {

@@ -1,0 +1,343 @@
+package digitize
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+
+	"motcua/app/audit"
+	"motcua/app/store"
+	"motcua/app/vntext"
+)
+
+// The OCR text index is an inverted index in the store (prefixScanTerm):
+// one key per distinct folded word of a page. Badger rather than a search
+// library because the index holds personal data and must be encrypted at
+// rest, backed up and restored with the store, and written in the same
+// transaction as the page — a separate index (bleve's own files) would be
+// none of these. See docs/ARCHITECTURE.md.
+
+// indexPage replaces the words of page n of job in the index.
+func indexPage(x *store.Txn, job string, n int, oldText *string, text string) error {
+	old := map[string]bool{}
+	if oldText != nil {
+		for _, w := range vntext.Tokens(*oldText) {
+			old[w] = true
+		}
+	}
+	seen := map[string]bool{}
+	for _, w := range vntext.Tokens(text) {
+		if seen[w] || len(w) > 64 {
+			continue
+		}
+		seen[w] = true
+		if old[w] {
+			continue
+		}
+		if err := x.Set(store.KeyScanTerm(w, job, n), nil); err != nil {
+			return err
+		}
+	}
+	for w := range old {
+		if !seen[w] {
+			if err := x.Delete(store.KeyScanTerm(w, job, n)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// postingCap bounds the count that chooses the rarest word to walk.
+const postingCap = 4096
+
+type posting struct {
+	job  string
+	page int
+}
+
+// Search finds pages whose OCR text has every word of q (diacritics and
+// case ignored; the last word may be the start of a word), newest scans
+// first, with a snippet around the first match.
+func (s *Service) Search(ctx context.Context, q string, limit int) ([]Hit, error) {
+	if limit <= 0 || limit > 200 {
+		limit = 20
+	}
+	terms := uniq(vntext.Tokens(q))
+	hits := []Hit{}
+	if len(terms) == 0 {
+		return hits, nil
+	}
+	err := s.st.View(func(x *store.Txn) error {
+		exact := make([]bool, len(terms))
+		for i := range exact {
+			exact[i] = true
+		}
+		counts := make([]int, len(terms))
+		for i, t := range terms {
+			n, err := countPostings(x, t, true)
+			if err != nil {
+				return err
+			}
+			if n == 0 && i == len(terms)-1 {
+				// The word being typed: match it as a prefix.
+				exact[i] = false
+				if n, err = countPostings(x, t, false); err != nil {
+					return err
+				}
+			}
+			if n == 0 {
+				return nil
+			}
+			counts[i] = n
+		}
+		drive := 0
+		for i := range terms {
+			if counts[i] < counts[drive] {
+				drive = i
+			}
+		}
+		var found []posting
+		seen := map[posting]bool{}
+		err := x.Scan(store.PrefixScanTerm(terms[drive], exact[drive]), nil, true, true, func(k, _ []byte) (bool, error) {
+			if ctx.Err() != nil {
+				return false, ctx.Err()
+			}
+			_, job, page, ok := store.ScanTermPosting(k)
+			p := posting{job, page}
+			if !ok || seen[p] {
+				return true, nil
+			}
+			seen[p] = true
+			for i, t := range terms {
+				if i == drive {
+					continue
+				}
+				if exact[i] {
+					ok, err := x.Exists(store.KeyScanTerm(t, job, page))
+					if err != nil || !ok {
+						return err == nil, err
+					}
+				} else if ok, err := pageHasPrefix(x, job, page, t); err != nil || !ok {
+					return err == nil, err
+				}
+			}
+			found = append(found, p)
+			// More than asked, so that phrase matches further down can
+			// be ranked up.
+			return len(found) < 3*limit, nil
+		})
+		if err != nil {
+			return err
+		}
+		// Newest scan first, its pages in order.
+		slices.SortStableFunc(found, func(a, b posting) int {
+			if a.job != b.job {
+				return strings.Compare(b.job, a.job)
+			}
+			return a.page - b.page
+		})
+		jobs := map[string]*Job{}
+		for _, p := range found {
+			j := jobs[p.job]
+			if j == nil {
+				j = new(Job)
+				if err := s.getJob(x, p.job, j); err != nil {
+					if errors.Is(err, ErrNotFound) {
+						continue
+					}
+					return err
+				}
+				jobs[p.job] = j
+			}
+			v, err := x.Get(store.KeyScanPage(p.job, p.page))
+			if err != nil {
+				return err
+			}
+			pg, err := decodePage(v)
+			if err != nil {
+				return err
+			}
+			hits = append(hits, Hit{JobID: j.ID, Name: j.Name, Page: p.page, PDFPage: pg.PDFPage,
+				DossierID: j.DossierID, DossierCode: j.DossierCode, BatchID: j.BatchID,
+				Snippet: snippet(pg.Text, terms, exact), phrase: hasPhrase(pg.Text, terms, exact)})
+		}
+		// Pages with the words in the order typed first.
+		slices.SortStableFunc(hits, func(a, b Hit) int {
+			switch {
+			case a.phrase == b.phrase:
+				return 0
+			case a.phrase:
+				return -1
+			}
+			return 1
+		})
+		if len(hits) > limit {
+			hits = hits[:limit]
+		}
+		return nil
+	})
+	return hits, err
+}
+
+// hasPhrase reports whether the words of text contain terms in a row.
+func hasPhrase(text string, terms []string, exact []bool) bool {
+	if len(terms) < 2 {
+		return true
+	}
+	words := vntext.Tokens(text)
+	for i := 0; i+len(terms) <= len(words); i++ {
+		ok := true
+		for k, t := range terms {
+			w := words[i+k]
+			if w != t && (exact[k] || !strings.HasPrefix(w, t)) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+func countPostings(x *store.Txn, term string, exact bool) (int, error) {
+	n := 0
+	err := x.Scan(store.PrefixScanTerm(term, exact), nil, false, true, func(_, _ []byte) (bool, error) {
+		n++
+		return n < postingCap, nil
+	})
+	return n, err
+}
+
+func pageHasPrefix(x *store.Txn, job string, page int, prefix string) (bool, error) {
+	v, err := x.Get(store.KeyScanPage(job, page))
+	if err != nil {
+		return false, err
+	}
+	p, err := decodePage(v)
+	if err != nil {
+		return false, err
+	}
+	for _, w := range vntext.Tokens(p.Text) {
+		if strings.HasPrefix(w, prefix) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func uniq(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// snippet cuts about twenty words of text around the first matching word,
+// marking every matching word.
+func snippet(text string, terms []string, exact []bool) []Snippet {
+	words := strings.Fields(text)
+	match := func(w string) bool {
+		for _, tok := range vntext.Tokens(w) {
+			for i, t := range terms {
+				if tok == t || (!exact[i] && strings.HasPrefix(tok, t)) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	first := -1
+	marks := make([]bool, len(words))
+	for i, w := range words {
+		if match(w) {
+			marks[i] = true
+			if first < 0 {
+				first = i
+			}
+		}
+	}
+	if first < 0 {
+		first = 0
+	}
+	from, to := max(0, first-8), min(len(words), first+14)
+	var out []Snippet
+	add := func(text string, hit bool) {
+		if n := len(out); n > 0 && out[n-1].Hit == hit {
+			out[n-1].Text += " " + text
+			return
+		}
+		if len(out) > 0 {
+			// Keep the space between runs in the run before.
+			out[len(out)-1].Text += " "
+		}
+		out = append(out, Snippet{Text: text, Hit: hit})
+	}
+	if from > 0 {
+		add("…", false)
+	}
+	for i := from; i < to; i++ {
+		add(words[i], marks[i])
+	}
+	if to < len(words) {
+		add("…", false)
+	}
+	if out == nil {
+		out = []Snippet{}
+	}
+	return out
+}
+
+// CorrectText replaces the OCR text of a page after review (the index
+// follows) and marks the page reviewed. The same text marks it reviewed.
+func (s *Service) CorrectText(ctx context.Context, jobID string, n int, text string, by Actor) (Page, error) {
+	text = vntext.NFC(strings.TrimSpace(text))
+	if len(text) > 200_000 {
+		return Page{}, ErrInvalid
+	}
+	var p Page
+	err := s.st.Update(func(x *store.Txn) error {
+		v, err := x.Get(store.KeyScanPage(jobID, n))
+		if errors.Is(err, store.ErrNotFound) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		if p, err = decodePage(v); err != nil {
+			return err
+		}
+		old := p.Text
+		p.Reviewed = true
+		if text != old {
+			p.Corrected = true
+			p.Text = text
+			if err := indexPage(x, jobID, n, &old, text); err != nil {
+				return err
+			}
+		}
+		if err := x.SetJSON(store.KeyScanPage(jobID, n), &p); err != nil {
+			return err
+		}
+		_, err = audit.Append(x, audit.Entry{At: s.now(), Actor: by.ID, Role: by.Role, Action: "scan_review",
+			Object: "scan/" + jobID + "/page", Before: audit.Digest([]byte(old)), After: audit.Digest([]byte(text)),
+			Summary: pageSummary(n, p.Corrected)})
+		return err
+	})
+	p.Words = nil
+	return p, err
+}
+
+func pageSummary(n int, corrected bool) string {
+	s := "trang " + strconv.Itoa(n)
+	if corrected {
+		s += " (đã sửa)"
+	}
+	return s
+}
