@@ -24,6 +24,23 @@ export const UNAUTHENTICATED_EVENT = 'motcua:unauthenticated'
 export const NETWORK_MESSAGE =
   'Không kết nối được với máy chủ của ứng dụng. Vui lòng kiểm tra ứng dụng còn đang chạy rồi thử lại.'
 
+// errorMessage is what the desk shows for a failed call: the server's
+// Vietnamese message, or the network one.
+export function errorMessage(err: unknown): string {
+  return err instanceof ApiError ? err.message : NETWORK_MESSAGE
+}
+
+// orNotFound answers null instead of failing when the thing is not there
+// (404), so a screen can say so and stop watching it.
+export async function orNotFound<T>(p: Promise<T>): Promise<T | null> {
+  try {
+    return await p
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return null
+    throw err
+  }
+}
+
 function isEnvelope(v: unknown): v is ErrorEnvelope {
   if (typeof v !== 'object' || v === null || !('error' in v)) return false
   const e = (v as { error: unknown }).error
@@ -51,13 +68,31 @@ export async function request<T>(
   body?: unknown,
   fetchFn: typeof fetch = fetch,
 ): Promise<T> {
-  let resp: Response
-  try {
-    resp = await fetchFn(path, {
+  return send<T>(
+    path,
+    {
       method,
       headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
-    })
+    },
+    fetchFn,
+  )
+}
+
+// upload POSTs a file (or any Blob) as the raw request body, the way the
+// scan intake takes files: no multipart, no JSON, the bytes as they are.
+export async function upload<T>(path: string, file: Blob, fetchFn: typeof fetch = fetch): Promise<T> {
+  return send<T>(
+    path,
+    { method: 'POST', headers: { 'Content-Type': file.type || 'application/octet-stream' }, body: file },
+    fetchFn,
+  )
+}
+
+async function send<T>(path: string, init: RequestInit, fetchFn: typeof fetch): Promise<T> {
+  let resp: Response
+  try {
+    resp = await fetchFn(path, init)
   } catch {
     throw new ApiError(0, 'network', NETWORK_MESSAGE)
   }
