@@ -15,6 +15,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
 
 	"motcua/app/cli"
+	"motcua/scanning"
 )
 
 //go:embed all:frontend/dist
@@ -24,6 +25,11 @@ var dist embed.FS
 var version = "dev"
 
 func main() {
+	// Tesseract and MuPDF read their environment when they load: restart
+	// with OMP_THREAD_LIMIT=1 (and glibc arena limits) before anything else.
+	if err := scanning.EnsureEngineEnv(); err != nil {
+		os.Stderr.WriteString("motcua: cannot set the OCR engine environment: " + err.Error() + "\n")
+	}
 	assets, err := fs.Sub(dist, "frontend/dist")
 	if err != nil {
 		panic(err)

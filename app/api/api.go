@@ -49,7 +49,9 @@ type Config struct {
 	// Reception serves the desk's dossier routes; nil leaves them out.
 	Reception Reception
 	// Sync serves the hub sync routes (/api/sync/…); nil leaves them out.
-	Sync   Sync
+	Sync Sync
+	// Digitize serves scans, archive batches and search; nil leaves them out.
+	Digitize Digitize
 	Logger *slog.Logger
 }
 
@@ -82,6 +84,9 @@ func New(cfg Config) http.Handler {
 	}
 	if cfg.Sync != nil {
 		s.routeSync(mux)
+	}
+	if cfg.Digitize != nil {
+		s.routeScans(mux)
 	}
 	if cfg.Accounts != nil {
 		s.routeAccounts(mux)

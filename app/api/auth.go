@@ -57,7 +57,31 @@ var routeRoles = map[string][]accounts.Role{
 	"GET /api/dashboard":                    {accounts.RoleClerk, accounts.RoleSpecialist, accounts.RoleLeader},
 	"GET /api/register.xlsx":                {accounts.RoleClerk, accounts.RoleSpecialist, accounts.RoleLeader},
 	"GET /api/register.pdf":                 {accounts.RoleClerk, accounts.RoleSpecialist, accounts.RoleLeader},
+
+	"POST /api/scans":                                 scanWriters,
+	"POST /api/scans/{id}/bind":                       scanWriters,
+	"POST /api/scans/{id}/retry":                      scanWriters,
+	"PUT /api/scans/{id}/pages/{n}/text":              archivists,
+	"GET /api/scans":                                  scanReaders,
+	"GET /api/scans/{id}":                             scanReaders,
+	"GET /api/scans/{id}/pdf":                         scanReaders,
+	"GET /api/scans/{id}/original":                    scanReaders,
+	"GET /api/scans/{id}/pages/{n}/image":             scanReaders,
+	"POST /api/archive/batches":                       archivists,
+	"GET /api/archive/batches":                        archivists,
+	"GET /api/archive/batches/{id}":                   archivists,
+	"PUT /api/archive/batches/{id}/documents/{jobId}": archivists,
+	"GET /api/archive/batches/{id}/review":            archivists,
+	"GET /api/archive/batches/{id}/export.zip":        archivists,
 }
+
+// Who works with scans: operators and the desk import and bind, specialists
+// read them; archive batches and review belong to operators and leaders.
+var (
+	scanWriters = []accounts.Role{accounts.RoleScanner, accounts.RoleClerk, accounts.RoleLeader}
+	scanReaders = []accounts.Role{accounts.RoleScanner, accounts.RoleClerk, accounts.RoleLeader, accounts.RoleSpecialist}
+	archivists  = []accounts.Role{accounts.RoleScanner, accounts.RoleLeader}
+)
 
 // actionRoles says who may take each dossier action: the desk receives and
 // returns, specialists process, leaders may do both and decide extensions.

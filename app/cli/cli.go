@@ -198,8 +198,9 @@ type app struct {
 	api   http.Handler
 	log   *slog.Logger
 	close func()
-	// startSync starts the hub sync loop; only the desktop and serve run
-	// it (a backup or an audit check must not talk to the hub).
+	// startSync starts the hub sync loop and the scan queue; only the
+	// desktop and serve run them (a backup or an audit check must not talk
+	// to the hub or run OCR).
 	startSync func()
 }
 
@@ -248,8 +249,14 @@ func openApp(dataDir string, env Env, desktop ...bool) (*app, error) {
 		closeLog()
 		return nil, err
 	}
+	dig, closeEngines, err := openDigitize(dataDir, env, st, v, rec, log)
+	if err != nil {
+		st.Close()
+		closeLog()
+		return nil, err
+	}
 	cfg := api.Config{Version: env.Version, Office: off, Store: st, Reception: rec, Recovery: off,
-		Accounts: accounts.New(st), Sync: syn, Logger: log}
+		Accounts: accounts.New(st), Sync: syn, Digitize: dig, Logger: log}
 	if len(desktop) > 0 && desktop[0] {
 		// Printed documents hold personal data in the clear for the PDF
 		// viewer; they live in the data dir and are removed at each start.
@@ -259,9 +266,22 @@ func openApp(dataDir string, env Env, desktop ...bool) (*app, error) {
 	}
 	h := api.New(cfg)
 	log.Info("store opened", "dir", dataDir, "version", env.Version)
-	return &app{store: st, api: h, log: log, vault: v, startSync: func() { syn.Start(rec) }, close: func() {
-		// The sync loop writes to the store: it stops first.
+	runCtx, stopRun := context.WithCancel(context.Background())
+	runDone := make(chan struct{})
+	started := false
+	return &app{store: st, api: h, log: log, vault: v, startSync: func() {
+		syn.Start(rec)
+		started = true
+		go func() { defer close(runDone); dig.Run(runCtx) }()
+	}, close: func() {
+		// The loops write to the store: they stop first. A scan job
+		// interrupted here resumes at its next page on the next start.
 		syn.Close()
+		stopRun()
+		if started {
+			<-runDone
+		}
+		closeEngines()
 		if err := st.Close(); err != nil {
 			log.Error("close store", "err", err)
 		}

@@ -187,3 +187,12 @@ type Actor struct {
 	Name string
 	Role string
 }
+
+// FinishedAtOr is the finish time, or the creation time of a job not
+// finished (for HTTP Last-Modified).
+func (j Job) FinishedAtOr() *time.Time {
+	if j.FinishedAt != nil {
+		return j.FinishedAt
+	}
+	return &j.CreatedAt
+}

@@ -28,6 +28,8 @@ const (
 	//   0x01 "sync_device"      -> the hub enrolment: hub URL, device ID and
 	//                              its Ed25519 private key (app/syncing)
 	//   0x01 "sync_state"       -> pull cursor and last sync times
+	//   0x01 "legacy_blob_key"  -> the blob key of a store created before
+	//                              encryption at rest (no vault)
 	prefixSettings byte = 0x01
 
 	// prefixDossier: 0x02 | dossierID -> dossier JSON.
@@ -191,6 +193,9 @@ func KeyUsername(name string) []byte { return join(prefixUsername, name) }
 // it lives in the store because the store is what encryption at rest and
 // the encrypted backups protect.
 func KeySyncDevice() []byte { return settingsKey("sync_device") }
+
+// KeyLegacyBlobKey holds the blob key of a store without a vault.
+func KeyLegacyBlobKey() []byte { return settingsKey("legacy_blob_key") }
 
 // KeySyncState holds the pull cursor and the last sync times.
 func KeySyncState() []byte { return settingsKey("sync_state") }
