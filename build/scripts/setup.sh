@@ -16,6 +16,7 @@ APT_PACKAGES=(
   libtesseract-dev libleptonica-dev     # OCR (gosseract, cgo)
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-vie tesseract-ocr-osd
   postgresql                            # the hub's database; tests start their own cluster
+  sane-utils                            # scanners through scanimage (tests use SANE's virtual test device)
 )
 
 log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
