@@ -14,6 +14,7 @@ import (
 	"motcua/app/digitize"
 	"motcua/app/reception"
 	"motcua/scanning"
+	"motcua/scanning/sane"
 )
 
 // Digitize is what the API needs from the digitisation use case.
@@ -34,6 +35,9 @@ type Digitize interface {
 	SetMetadata(ctx context.Context, batchID, jobID string, m digitize.Metadata, by digitize.Actor) (digitize.Metadata, error)
 	Review(ctx context.Context, batchID string) ([]digitize.ReviewPage, error)
 	Export(ctx context.Context, batchID string, w io.Writer) error
+	Intake(ctx context.Context) (digitize.IntakeStatus, error)
+	SetIntakeSettings(ctx context.Context, in digitize.IntakeSettings, by digitize.Actor) (digitize.IntakeSettings, error)
+	ScanFromDevice(ctx context.Context, o digitize.ScanOptions, imp digitize.ImportOptions, by digitize.Actor) (digitize.Job, error)
 }
 
 // maxUpload bounds one imported file at the HTTP layer; the use case has
@@ -53,6 +57,9 @@ func (s *server) routeScans(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/scans/{id}/retry", s.retryScan)
 	mux.HandleFunc("PUT /api/scans/{id}/pages/{n}/text", s.correctPage)
 	mux.HandleFunc("GET /api/search", s.search)
+	mux.HandleFunc("GET /api/intake", s.getIntake)
+	mux.HandleFunc("PUT /api/intake", s.putIntake)
+	mux.HandleFunc("POST /api/intake/scan", s.scanDevice)
 	mux.HandleFunc("POST /api/archive/batches", s.createBatch)
 	mux.HandleFunc("GET /api/archive/batches", s.listBatches)
 	mux.HandleFunc("GET /api/archive/batches/{id}", s.getBatch)
@@ -113,6 +120,11 @@ func (s *server) scanError(w http.ResponseWriter, r *http.Request, op string, er
 	case errors.Is(err, reception.ErrNoComponent):
 		writeJSON(w, http.StatusBadRequest, errorBody{Error: errorDetail{Code: codeValidation, Message: messages[codeValidation],
 			Fields: map[string]string{"component": "Hồ sơ không có thành phần này."}}})
+	case errors.Is(err, sane.ErrUnavailable):
+		writeErrorMsg(w, http.StatusConflict, "scanner_unavailable", "Máy này chưa cài trình điều khiển máy quét (SANE). Hãy quét bằng phần mềm của máy quét rồi nhập tệp.")
+	case errors.Is(err, sane.ErrNoPages):
+		s.log.Warn(op, "err", err)
+		writeErrorMsg(w, http.StatusConflict, "scanner_no_pages", "Máy quét không trả về trang nào. Kiểm tra giấy trong khay, nắp máy và kết nối rồi thử lại.")
 	case errors.Is(err, digitize.ErrInvalid):
 		writeError(w, r, http.StatusBadRequest, codeValidation, nil)
 	default:
@@ -133,7 +145,7 @@ var scanFieldLabels = map[string]string{
 	"name": "Tên lô", "recordType": "Loại hồ sơ, tài liệu", "organName": "Cơ quan, đơn vị", "year": "Năm",
 	"note": "Ghi chú", "docCode": "Mã hồ sơ/tài liệu", "typeName": "Tên loại", "codeNumber": "Số",
 	"codeNotation": "Ký hiệu", "issuedDate": "Ngày ban hành", "subject": "Trích yếu", "description": "Mô tả",
-	"keyword": "Từ khóa", "pageAmount": "Số trang",
+	"keyword": "Từ khóa", "pageAmount": "Số trang", "watchFolder": "Thư mục quét",
 }
 
 func scanProblem(field, problem string) string {
@@ -146,8 +158,12 @@ func scanProblem(field, problem string) string {
 		return label + " không được để trống."
 	case digitize.ProblemTooLong:
 		return label + " quá dài."
+	case digitize.ProblemUnusable:
+		return label + " không tồn tại hoặc phần mềm không ghi được vào đó."
 	case digitize.ProblemFormat:
 		switch field {
+		case "watchFolder":
+			return label + " phải là đường dẫn đầy đủ (ví dụ /home/mot-cua/Quet hoặc D:\\Quet)."
 		case "issuedDate":
 			return label + " phải là một ngày hợp lệ."
 		case "docCode":
@@ -418,4 +434,54 @@ type deferredWriter struct {
 func (d *deferredWriter) Write(p []byte) (int, error) {
 	d.started = true
 	return d.w.Write(p)
+}
+
+func (s *server) getIntake(w http.ResponseWriter, r *http.Request) {
+	st, err := s.cfg.Digitize.Intake(r.Context())
+	if err != nil {
+		s.scanError(w, r, "intake", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *server) putIntake(w http.ResponseWriter, r *http.Request) {
+	var in digitize.IntakeSettings
+	if !decodeJSON(w, r, 8<<10, &in) {
+		return
+	}
+	in, err := s.cfg.Digitize.SetIntakeSettings(r.Context(), in, scanActor(r))
+	if err != nil {
+		s.scanError(w, r, "set intake", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, in)
+}
+
+func (s *server) scanDevice(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Device    string `json:"device"`
+		DPI       int    `json:"dpi"`
+		Colour    bool   `json:"colour"`
+		Feeder    bool   `json:"feeder"`
+		DossierID string `json:"dossierId"`
+		Component string `json:"component"`
+		BatchID   string `json:"batchId"`
+	}
+	if !decodeJSON(w, r, 8<<10, &in) {
+		return
+	}
+	if in.DPI != 0 && (in.DPI < 150 || in.DPI > 600) {
+		writeJSON(w, http.StatusBadRequest, errorBody{Error: errorDetail{Code: codeValidation, Message: messages[codeValidation],
+			Fields: map[string]string{"dpi": "Độ phân giải phải từ 150 đến 600 dpi (khuyến nghị 300)."}}})
+		return
+	}
+	job, err := s.cfg.Digitize.ScanFromDevice(r.Context(), digitize.ScanOptions{Device: in.Device, DPI: in.DPI,
+		Colour: in.Colour, Feeder: in.Feeder}, digitize.ImportOptions{DossierID: in.DossierID, Component: in.Component,
+		BatchID: in.BatchID}, scanActor(r))
+	if err != nil {
+		s.scanError(w, r, "scan from device", err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"job": job})
 }

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 
 	"motcua/app/accounts"
 	"motcua/app/api"
@@ -267,20 +268,17 @@ func openApp(dataDir string, env Env, desktop ...bool) (*app, error) {
 	h := api.New(cfg)
 	log.Info("store opened", "dir", dataDir, "version", env.Version)
 	runCtx, stopRun := context.WithCancel(context.Background())
-	runDone := make(chan struct{})
-	started := false
+	var loops sync.WaitGroup
 	return &app{store: st, api: h, log: log, vault: v, startSync: func() {
 		syn.Start(rec)
-		started = true
-		go func() { defer close(runDone); dig.Run(runCtx) }()
+		loops.Go(func() { dig.Run(runCtx) })
+		loops.Go(func() { dig.Watch(runCtx, 0, 0) })
 	}, close: func() {
 		// The loops write to the store: they stop first. A scan job
 		// interrupted here resumes at its next page on the next start.
 		syn.Close()
 		stopRun()
-		if started {
-			<-runDone
-		}
+		loops.Wait()
 		closeEngines()
 		if err := st.Close(); err != nil {
 			log.Error("close store", "err", err)

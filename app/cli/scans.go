@@ -16,6 +16,7 @@ import (
 	"motcua/app/vault"
 	"motcua/scanning"
 	"motcua/scanning/fitz"
+	"motcua/scanning/sane"
 	"motcua/scanning/tesseract"
 )
 
@@ -44,7 +45,8 @@ func openDigitize(dataDir string, env Env, st *store.Store, v *vault.Vault, rec 
 	pipe := scanning.New(fitz.New(), func() (scanning.Recognizer, error) {
 		return tesseract.New(tesseract.Options{})
 	}, scanning.Options{DPI: dpi, Workers: workers, Compact: true, Logger: log})
-	svc, err := digitize.New(st, bs, pipe, rec, digitize.Options{TempDir: filepath.Join(dataDir, "tmp", "scans"), Logger: log})
+	svc, err := digitize.New(st, bs, pipe, rec, digitize.Options{TempDir: filepath.Join(dataDir, "tmp", "scans"),
+		Scanner: sane.Scanner{}, Logger: log})
 	if err != nil {
 		pipe.Close()
 		return nil, nil, err

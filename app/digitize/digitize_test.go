@@ -536,4 +536,3 @@ func nonEmptyLines(s string) []string {
 	}
 	return out
 }
-

@@ -59,6 +59,8 @@ type Options struct {
 	// LowConfidence: pages whose OCR confidence is below it go to review;
 	// 80 by default.
 	LowConfidence float64
+	// Scanner, if set, scans from a device (SANE); nil when none.
+	Scanner Scanner
 	// OnPage, if set, is called after each page is stored (progress
 	// notifications; the crash tests wait on it).
 	OnPage func(jobID string, page, pages int)
@@ -81,6 +83,7 @@ type Service struct {
 	// progress of the running job's pages, between stored pages: the UI
 	// shows the stage a page is in without a store write per stage.
 	running map[string]int
+	watch   watchState
 }
 
 // New returns a Service. engine may be nil: jobs are then queued but not

@@ -28,8 +28,12 @@ const (
 	//   0x01 "sync_device"      -> the hub enrolment: hub URL, device ID and
 	//                              its Ed25519 private key (app/syncing)
 	//   0x01 "sync_state"       -> pull cursor and last sync times
+	//   0x01 "scan_intake"      -> the scan watch folder (app/digitize)
 	//   0x01 "legacy_blob_key"  -> the blob key of a store created before
 	//                              encryption at rest (no vault)
+	//   0x01 "backup"           -> scheduled backups (app/backup): folder,
+	//                              schedule, how many to keep, and the
+	//                              result of the last run and last success
 	prefixSettings byte = 0x01
 
 	// prefixDossier: 0x02 | dossierID -> dossier JSON.
@@ -194,11 +198,17 @@ func KeyUsername(name string) []byte { return join(prefixUsername, name) }
 // the encrypted backups protect.
 func KeySyncDevice() []byte { return settingsKey("sync_device") }
 
+// KeyScanIntake holds the scan intake settings (the watch folder).
+func KeyScanIntake() []byte { return settingsKey("scan_intake") }
+
 // KeyLegacyBlobKey holds the blob key of a store without a vault.
 func KeyLegacyBlobKey() []byte { return settingsKey("legacy_blob_key") }
 
 // KeySyncState holds the pull cursor and the last sync times.
 func KeySyncState() []byte { return settingsKey("sync_state") }
+
+// KeyBackup holds the backup schedule and the last results (app/backup).
+func KeyBackup() []byte { return settingsKey("backup") }
 
 // KeyAuditHead holds the position and hash of the last audit entry.
 func KeyAuditHead() []byte { return keyAuditHead }
@@ -432,6 +442,21 @@ func KeyBlobRef(sha, referrer string) []byte { return join(prefixBlobRef, sha, r
 
 // PrefixBlobRefs covers the referrers of blob sha.
 func PrefixBlobRefs(sha string) []byte { return join(prefixBlobRef, sha, "") }
+
+// PrefixAllBlobRefs covers every blob reference; BlobRefSHA reads the blob
+// digest of such a key (a backup check lists the blobs a store needs).
+func PrefixAllBlobRefs() []byte { return []byte{prefixBlobRef} }
+
+// BlobRefSHA returns the blob digest of a KeyBlobRef key.
+func BlobRefSHA(key []byte) string {
+	rest := key[1:]
+	for i, c := range rest {
+		if c == 0 {
+			return string(rest[:i])
+		}
+	}
+	return string(rest)
+}
 
 // KeyArchiveBatch is an archive batch; PrefixArchiveBatches covers all.
 func KeyArchiveBatch(id string) []byte { return join(prefixArchiveBatch, id) }
