@@ -52,7 +52,7 @@ type Config struct {
 	Sync Sync
 	// Digitize serves scans, archive batches and search; nil leaves them out.
 	Digitize Digitize
-	Logger *slog.Logger
+	Logger   *slog.Logger
 }
 
 // maxSettingsBody bounds the settings document; it is a few hundred bytes.
