@@ -61,7 +61,10 @@ func TestWatchFolder(t *testing.T) {
 	if err != nil || len(jobs) != 1 || jobs[0].Name != "hồ sơ 01.pdf" || jobs[0].Size != int64(len(doc)) {
 		t.Fatalf("jobs %+v %v", jobs, err)
 	}
-	waitFor(t, func() bool { _, err := os.Stat(filepath.Join(dir, WatchFailedDir, "rong.pdf.loi.txt")); return err == nil })
+	waitFor(t, func() bool {
+		_, err := os.Stat(filepath.Join(dir, WatchFailedDir, "rong.pdf.loi.txt"))
+		return err == nil
+	})
 	note, _ := os.ReadFile(filepath.Join(dir, WatchFailedDir, "rong.pdf.loi.txt"))
 	if !strings.Contains(string(note), "Tệp rỗng") {
 		t.Errorf("reason beside the refused file: %q", note)
@@ -73,7 +76,10 @@ func TestWatchFolder(t *testing.T) {
 	}
 	// The same file saved again is recognised, moved, and makes no job.
 	os.WriteFile(filepath.Join(dir, "hồ sơ 01.pdf"), doc, 0o600)
-	waitFor(t, func() bool { _, err := os.Stat(filepath.Join(dir, WatchDoneDir, day, "hồ sơ 01 (2).pdf")); return err == nil })
+	waitFor(t, func() bool {
+		_, err := os.Stat(filepath.Join(dir, WatchDoneDir, day, "hồ sơ 01 (2).pdf"))
+		return err == nil
+	})
 	if jobs, _, _ := f.svc.List(context.Background(), ListQuery{}); len(jobs) != 1 {
 		t.Errorf("second copy made a job: %d jobs", len(jobs))
 	}

@@ -16,9 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"motcua/internal/scantest"
 	"motcua/scanning"
 	"motcua/scanning/fitz"
-	"motcua/internal/scantest"
 )
 
 // cpuSeconds is the user and system time of this process, all threads.

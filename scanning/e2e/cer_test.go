@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"motcua/scanning"
 	"motcua/internal/scantest"
+	"motcua/scanning"
 )
 
 // degradation turns a clean gray render into what a scanner at the desk

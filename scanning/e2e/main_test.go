@@ -12,9 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"motcua/internal/scantest"
 	"motcua/scanning"
 	"motcua/scanning/fitz"
-	"motcua/internal/scantest"
 	"motcua/scanning/tesseract"
 )
 

@@ -17,9 +17,9 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"motcua/app/forms"
+	"motcua/internal/scantest"
 	"motcua/scanning"
 	"motcua/scanning/fitz"
-	"motcua/internal/scantest"
 )
 
 // scannedPDF makes a PDF the way a scanner does: one image per page.

@@ -10,8 +10,8 @@ import (
 
 	"github.com/go-pdf/fpdf"
 
-	"motcua/scanning"
 	"motcua/internal/scantest"
+	"motcua/scanning"
 )
 
 func pdfBytes(t *testing.T, pages []scantest.PDFPage) []byte {

@@ -10,8 +10,8 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
-	"motcua/scanning"
 	"motcua/internal/scantest"
+	"motcua/scanning"
 )
 
 func newRecognizer(t *testing.T) *Recognizer {
