@@ -17,11 +17,15 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v != 1 {
-		t.Fatalf("schema version %d, want 1", v)
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if n := e.count("schema_migrations"); n != 1 {
-		t.Fatalf("%d schema_migrations rows, want 1", n)
+	if v != len(ms) || v < 2 {
+		t.Fatalf("schema version %d, want %d", v, len(ms))
+	}
+	if n := e.count("schema_migrations"); n != len(ms) {
+		t.Fatalf("%d schema_migrations rows, want %d", n, len(ms))
 	}
 	// A database from a newer hub is refused, not used blindly.
 	if _, err := e.srv.DB().Exec(context.Background(), "INSERT INTO schema_migrations (version, name) VALUES (99, 'future')"); err != nil {

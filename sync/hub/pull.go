@@ -178,6 +178,25 @@ func (in *ChangeInput) validate() error {
 // pull can never see seq n+1 before n. Recording the same ID again returns
 // the first record.
 func (s *Server) RecordChange(ctx context.Context, in ChangeInput) (wire.Change, error) {
+	return s.recordChange(ctx, in, nil)
+}
+
+// lockedDossier is the dossier row RecordChange locked.
+type lockedDossier struct {
+	id       string
+	agencyID int64
+	state    string
+	code     string
+	takenBy  *int64
+}
+
+// changeHook runs inside RecordChange's transaction after the dossier row
+// is locked and its state checked, before the change is written: a staff
+// action's own checks and writes commit or fail with its change. It is not
+// run for a replayed change ID.
+type changeHook func(ctx context.Context, tx pgx.Tx, d lockedDossier) error
+
+func (s *Server) recordChange(ctx context.Context, in ChangeInput, hook changeHook) (wire.Change, error) {
 	if err := in.validate(); err != nil {
 		return wire.Change{}, err
 	}
@@ -207,20 +226,23 @@ func (s *Server) RecordChange(ctx context.Context, in ChangeInput) (wire.Change,
 		if !noRows(err) {
 			return err
 		}
-		var (
-			agencyID    int64
-			state, code string
-		)
-		err = tx.QueryRow(ctx, "SELECT agency_id, state, code FROM dossiers WHERE id = $1 FOR UPDATE", in.DossierID).
-			Scan(&agencyID, &state, &code)
+		d := lockedDossier{id: in.DossierID}
+		err = tx.QueryRow(ctx, "SELECT agency_id, state, code, taken_by FROM dossiers WHERE id = $1 FOR UPDATE", in.DossierID).
+			Scan(&d.agencyID, &d.state, &d.code, &d.takenBy)
 		if noRows(err) {
 			return fmt.Errorf("change: dossier %s: %w", in.DossierID, ErrNotFound)
 		}
 		if err != nil {
 			return err
 		}
+		agencyID, state, code := d.agencyID, d.state, d.code
 		if in.ExpectState != "" && in.ExpectState != state {
 			return fmt.Errorf("change: dossier %s is %q, not %q: %w", in.DossierID, state, in.ExpectState, ErrConflict)
+		}
+		if hook != nil {
+			if err := hook(ctx, tx, d); err != nil {
+				return err
+			}
 		}
 		out = wire.Change{
 			ID: in.ID, Kind: in.Kind, DossierID: in.DossierID, DossierCode: code,
@@ -265,19 +287,17 @@ func (s *Server) RecordChange(ctx context.Context, in ChangeInput) (wire.Change,
 			out.ID, out.DossierID, action, out.From, out.To, out.At, out.Actor, record, hash); err != nil {
 			return err
 		}
-		if out.To != "" || out.DueAt != nil {
-			if _, err := tx.Exec(ctx, `
-				UPDATE dossiers SET state = coalesce(nullif($2, ''), state),
-					national_status = CASE WHEN $3 > 0 THEN $3 ELSE national_status END,
-					due_at = coalesce($4, due_at), updated_at = now(), export_xid = pg_current_xact_id()
-				WHERE id = $1`, out.DossierID, out.To, out.NationalStatus, out.DueAt); err != nil {
-				return err
-			}
-		} else {
-			if _, err := tx.Exec(ctx, "UPDATE dossiers SET updated_at = now(), export_xid = pg_current_xact_id() WHERE id = $1",
-				out.DossierID); err != nil {
-				return err
-			}
+		// As for commune events: an apology's date is not the legal one.
+		if _, err := tx.Exec(ctx, `
+			UPDATE dossiers SET state = coalesce(nullif($2, ''), state),
+				national_status = CASE WHEN $3 > 0 THEN $3 ELSE national_status END,
+				due_at = coalesce($4, due_at),
+				legal_due_at = CASE WHEN $5 = 'apologize_extend' THEN coalesce(legal_due_at, due_at)
+					ELSE coalesce($4, legal_due_at) END,
+				result_at = CASE WHEN $2 = 'result_ready' AND result_at IS NULL THEN $6 ELSE result_at END,
+				updated_at = now(), export_xid = pg_current_xact_id()
+			WHERE id = $1`, out.DossierID, out.To, out.NationalStatus, out.DueAt, out.Action, out.At); err != nil {
+			return err
 		}
 		if len(sums) > 0 {
 			if _, err := tx.Exec(ctx, `INSERT INTO blob_refs (sha256, dossier_id)

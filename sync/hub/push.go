@@ -239,11 +239,11 @@ func (s *Server) putDossier(ctx context.Context, tx pgx.Tx, dev device, d *wire.
 	var hubAt time.Time
 	err := tx.QueryRow(ctx, `
 		INSERT INTO dossiers (id, agency_id, code, procedure_code, state, national_status,
-			received_at, due_at, record, content_sha256, device_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+			received_at, due_at, legal_due_at, record, content_sha256, device_id, has_scan)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12)
 		ON CONFLICT DO NOTHING RETURNING hub_received_at`,
 		d.ID, dev.AgencyID, d.Code, d.Procedure.Code, d.Status.State, d.Status.National,
-		d.ReceivedAt, d.DueAt, it.record, it.hash, dev.ID).Scan(&hubAt)
+		d.ReceivedAt, d.DueAt, it.record, it.hash, dev.ID, len(it.sums) > 0).Scan(&hubAt)
 	if err == nil {
 		if len(it.sums) > 0 {
 			if _, err := tx.Exec(ctx, `INSERT INTO blob_refs (sha256, dossier_id)
@@ -338,10 +338,16 @@ func (s *Server) putEvent(ctx context.Context, tx pgx.Tx, dev device, e *wire.Ev
 	} else if err != nil {
 		return wire.ItemResult{}, err
 	}
+	// An apology's new date is not the legal deadline (QĐ 766 measures
+	// against the appointment before it); a supplement's is.
 	if _, err := tx.Exec(ctx, `
 		UPDATE dossiers SET state = $2, national_status = $3, due_at = coalesce($4, due_at),
+			legal_due_at = CASE WHEN $5 = 'apologize_extend' THEN coalesce(legal_due_at, due_at)
+				ELSE coalesce($4, legal_due_at) END,
+			result_at = CASE WHEN $2 = 'result_ready' AND result_at IS NULL THEN $6 ELSE result_at END,
+			has_scan = has_scan OR $7,
 			updated_at = now(), export_xid = pg_current_xact_id()
-		WHERE id = $1`, e.DossierID, e.To, e.NationalStatus, e.DueAt); err != nil {
+		WHERE id = $1`, e.DossierID, e.To, e.NationalStatus, e.DueAt, e.Action, e.At, len(it.sums) > 0); err != nil {
 		return wire.ItemResult{}, err
 	}
 	if len(it.sums) > 0 {

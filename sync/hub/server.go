@@ -66,7 +66,7 @@ func (s *Server) DB() *pgxpool.Pool { return s.db }
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // Run does the hub's background housekeeping until ctx ends: expired nonces
-// are purged every minute. The caller owns this goroutine.
+// and staff sessions are purged every minute. The caller owns this goroutine.
 func (s *Server) Run(ctx context.Context) error {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
@@ -84,11 +84,15 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 }
 
-// PurgeExpired deletes nonces past their expiry and returns how many.
+// PurgeExpired deletes nonces and staff sessions past their expiry and
+// returns how many nonces went.
 func (s *Server) PurgeExpired(ctx context.Context) (int64, error) {
 	tag, err := s.db.Exec(ctx, "DELETE FROM nonces WHERE expires_at < $1", s.cfg.Now())
 	if err != nil {
 		return 0, fmt.Errorf("purge nonces: %w", err)
+	}
+	if _, err := s.db.Exec(ctx, "DELETE FROM staff_sessions WHERE expires_at < $1", s.cfg.Now()); err != nil {
+		return 0, fmt.Errorf("purge staff sessions: %w", err)
 	}
 	return tag.RowsAffected(), nil
 }
@@ -186,6 +190,11 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection (read deadlines
 // for slow uploads).
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// Observe logs each request of next and counts it in the metrics by its
+// route pattern, as the hub does for its own API: the staff UI wraps its
+// pages with it.
+func (s *Server) Observe(next http.Handler) http.Handler { return s.observe(next) }
 
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
