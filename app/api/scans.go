@@ -28,7 +28,7 @@ type Digitize interface {
 	Bind(ctx context.Context, jobID, dossierID, component string, by digitize.Actor) (digitize.Job, error)
 	Retry(ctx context.Context, id string, by digitize.Actor) (digitize.Job, error)
 	CorrectText(ctx context.Context, jobID string, n int, text string, by digitize.Actor) (digitize.Page, error)
-	Search(ctx context.Context, q string, limit int) ([]digitize.Hit, error)
+	Search(ctx context.Context, q string, limit int) ([]digitize.Hit, bool, error)
 	CreateBatch(ctx context.Context, in digitize.BatchInput, by digitize.Actor) (digitize.Batch, error)
 	Batches(ctx context.Context) ([]digitize.Batch, error)
 	GetBatch(ctx context.Context, id string) (digitize.Batch, []digitize.BatchDocument, error)
@@ -337,23 +337,27 @@ func (s *server) search(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	dossiers := []dossierView{}
+	more := false
 	if s.cfg.Reception != nil && q != "" {
 		page, err := s.cfg.Reception.List(r.Context(), reception.ListQuery{List: "all", Q: q, Limit: limit})
 		if err != nil {
 			s.receptionError(w, r, "search dossiers", err)
 			return
 		}
+		more = page.Next != ""
 		if dossiers, err = s.dossierViews(r.Context(), page.Items); err != nil {
 			s.internal(w, r, "search dossiers", err)
 			return
 		}
 	}
-	hits, err := s.cfg.Digitize.Search(r.Context(), q, limit)
+	hits, partial, err := s.cfg.Digitize.Search(r.Context(), q, limit)
 	if err != nil {
 		s.scanError(w, r, "search pages", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"dossiers": dossiers, "pages": hits})
+	// moreDossiers: the work list (#/ho-so?list=all&q=…) pages on; partial:
+	// the page search stopped at its budget, a longer query narrows it.
+	writeJSON(w, http.StatusOK, map[string]any{"dossiers": dossiers, "pages": hits, "moreDossiers": more, "partial": partial})
 }
 
 func (s *server) createBatch(w http.ResponseWriter, r *http.Request) {

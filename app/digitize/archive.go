@@ -150,7 +150,6 @@ func (s *Service) lowPages(x *store.Txn, job string, fn func(Page)) (int, error)
 		}
 		if p.Source == "ocr" && !p.Reviewed && p.Confidence < s.opts.LowConfidence {
 			n++
-			p.Words = nil
 			fn(p)
 		}
 		return nil

@@ -246,7 +246,7 @@ func TestScanToSearch(t *testing.T) {
 		t.Errorf("page 2 of the searchable PDF reads %q", text)
 	}
 
-	hits, err := f.svc.Search(context.Background(), "giay khai sinh", 10)
+	hits, _, err := f.svc.Search(context.Background(), "giay khai sinh", 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,10 +265,10 @@ func TestScanToSearch(t *testing.T) {
 		t.Errorf("snippet %+v does not mark the words", hits[0].Snippet)
 	}
 	// The last word is matched as a prefix while it is being typed.
-	if hits, err := f.svc.Search(context.Background(), "tran minh kho", 10); err != nil || len(hits) != 1 || hits[0].Page != 2 {
+	if hits, _, err := f.svc.Search(context.Background(), "tran minh kho", 10); err != nil || len(hits) != 1 || hits[0].Page != 2 {
 		t.Errorf("prefix search: %+v %v", hits, err)
 	}
-	if hits, err := f.svc.Search(context.Background(), "khai sinh hộ nghèo xyz", 10); err != nil || len(hits) != 0 {
+	if hits, _, err := f.svc.Search(context.Background(), "khai sinh hộ nghèo xyz", 10); err != nil || len(hits) != 0 {
 		t.Errorf("search with a word on no page: %+v %v", hits, err)
 	}
 
@@ -282,10 +282,10 @@ func TestScanToSearch(t *testing.T) {
 	if _, err := f.svc.CorrectText(context.Background(), job.ID, 2, "GIẤY CHỨNG SINH số 12", operator); err != nil {
 		t.Fatal(err)
 	}
-	if hits, _ := f.svc.Search(context.Background(), "tran minh khoi", 10); len(hits) != 0 {
+	if hits, _, _ := f.svc.Search(context.Background(), "tran minh khoi", 10); len(hits) != 0 {
 		t.Errorf("old words still found after correction: %+v", hits)
 	}
-	if hits, _ := f.svc.Search(context.Background(), "chung sinh so 12", 10); len(hits) != 1 || hits[0].Page != 2 {
+	if hits, _, _ := f.svc.Search(context.Background(), "chung sinh so 12", 10); len(hits) != 1 || hits[0].Page != 2 {
 		t.Errorf("corrected words not found: %+v", hits)
 	}
 
@@ -518,7 +518,7 @@ func TestResumeAfterKill(t *testing.T) {
 			t.Errorf("PDF page %d lacks %q", i+1, want)
 		}
 	}
-	if hits, _ := f.svc.Search(context.Background(), "trang so", 50); len(hits) != 6 {
+	if hits, _, _ := f.svc.Search(context.Background(), "trang so", 50); len(hits) != 6 {
 		t.Errorf("index has %d pages for a word on every page, want 6", len(hits))
 	}
 }

@@ -119,7 +119,6 @@ type Page struct {
 
 	Image  *blobs.Ref      `json:"image,omitempty"`
 	Format scanning.Format `json:"format,omitempty"`
-	Words  []Word          `json:"words,omitempty"`
 }
 
 // Word is an OCR word and its box in page pixels, stored compactly: the
@@ -172,7 +171,6 @@ type Hit struct {
 	DossierCode string    `json:"dossierCode,omitempty"`
 	BatchID     string    `json:"batchId,omitempty"`
 	Snippet     []Snippet `json:"snippet"`
-	phrase      bool      // the words in the order typed, for ranking
 }
 
 // Snippet is a run of a hit's context; Hit marks the matched words.

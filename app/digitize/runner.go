@@ -197,10 +197,11 @@ func (s *Service) storePage(ctx context.Context, id string, pg *scanning.Page) e
 	p := Page{
 		N: pg.Number, Blank: pg.Blank, Source: pg.TextSource, Confidence: round1(pg.Confidence),
 		Text: vntext.NFC(pg.Text), DPI: pg.DPI, Mode: pg.Mode, Rotation: pg.Rotation, Skew: round1(pg.Skew),
-		Image: &ref, Format: pg.Format, Words: make([]Word, len(pg.Words)),
+		Image: &ref, Format: pg.Format,
 	}
+	words := make([]Word, len(pg.Words))
 	for i, w := range pg.Words {
-		p.Words[i] = Word{T: vntext.NFC(w.Text), B: [4]int{w.Box.Min.X, w.Box.Min.Y, w.Box.Max.X, w.Box.Max.Y}, L: w.Line}
+		words[i] = Word{T: vntext.NFC(w.Text), B: [4]int{w.Box.Min.X, w.Box.Min.Y, w.Box.Max.X, w.Box.Max.Y}, L: w.Line}
 	}
 	if slices.Contains(pg.QR, SeparatorCode) {
 		p.Separator = true
@@ -276,6 +277,9 @@ func (s *Service) storePage(ctx context.Context, id string, pg *scanning.Page) e
 			return err
 		}
 		if err := x.SetJSON(store.KeyScanPage(id, p.N), &p); err != nil {
+			return err
+		}
+		if err := x.SetJSON(store.KeyScanWords(id, p.N), words); err != nil {
 			return err
 		}
 		if job.Pages < p.N {
@@ -359,7 +363,7 @@ func (s *Service) assemble(ctx context.Context, job *Job, out io.Writer) error {
 				return err
 			}
 			if p.PDFPage > 0 {
-				pages = append(pages, Page{N: p.N, Image: p.Image, DPI: p.DPI, Words: p.Words})
+				pages = append(pages, Page{N: p.N, Image: p.Image, DPI: p.DPI})
 			}
 			return nil
 		})
@@ -389,8 +393,18 @@ func (s *Service) assemble(ctx context.Context, job *Job, out io.Writer) error {
 		if err != nil {
 			return &scanning.PageError{Page: p.N, Stage: scanning.StageAssemble, Err: err}
 		}
-		words := make([]searchpdf.Word, len(p.Words))
-		for i, wd := range p.Words {
+		var stored []Word
+		if err := s.st.View(func(x *store.Txn) error {
+			err := x.GetJSON(store.KeyScanWords(job.ID, p.N), &stored)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil // a blank page kept as the only page
+			}
+			return err
+		}); err != nil {
+			return err
+		}
+		words := make([]searchpdf.Word, len(stored))
+		for i, wd := range stored {
 			words[i] = searchpdf.Word{Text: wd.T, Box: image.Rect(wd.B[0], wd.B[1], wd.B[2], wd.B[3]), Line: wd.L}
 		}
 		if err := w.AddPage(searchpdf.Page{Image: img, DPI: p.DPI, Words: words}); err != nil {

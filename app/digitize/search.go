@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"motcua/app/audit"
 	"motcua/app/store"
@@ -51,26 +52,31 @@ func indexPage(x *store.Txn, job string, n int, oldText *string, text string) er
 }
 
 // postingCap bounds the count that chooses the rarest word to walk.
-const postingCap = 4096
+const postingCap = 512
 
 type posting struct {
 	job  string
 	page int
 }
 
+// searchBudget bounds the postings one search examines: words that are
+// each common but rarely together would otherwise walk a whole list.
+var searchBudget = 20000
+
 // Search finds pages whose OCR text has every word of q (diacritics and
 // case ignored; the last word may be the start of a word), newest scans
-// first, with a snippet around the first match.
-func (s *Service) Search(ctx context.Context, q string, limit int) ([]Hit, error) {
+// first, with a snippet around the first match. partial says the search
+// stopped at its budget: there may be more pages than it found.
+func (s *Service) Search(ctx context.Context, q string, limit int) (hits []Hit, partial bool, err error) {
 	if limit <= 0 || limit > 200 {
 		limit = 20
 	}
 	terms := uniq(vntext.Tokens(q))
-	hits := []Hit{}
+	hits = []Hit{}
 	if len(terms) == 0 {
-		return hits, nil
+		return hits, false, nil
 	}
-	err := s.st.View(func(x *store.Txn) error {
+	err = s.st.View(func(x *store.Txn) error {
 		exact := make([]bool, len(terms))
 		for i := range exact {
 			exact[i] = true
@@ -101,9 +107,14 @@ func (s *Service) Search(ctx context.Context, q string, limit int) ([]Hit, error
 		}
 		var found []posting
 		seen := map[posting]bool{}
+		examined := 0
 		err := x.Scan(store.PrefixScanTerm(terms[drive], exact[drive]), nil, true, true, func(k, _ []byte) (bool, error) {
 			if ctx.Err() != nil {
 				return false, ctx.Err()
+			}
+			if examined++; examined > searchBudget {
+				partial = true
+				return false, nil
 			}
 			_, job, page, ok := store.ScanTermPosting(k)
 			p := posting{job, page}
@@ -140,6 +151,12 @@ func (s *Service) Search(ctx context.Context, q string, limit int) ([]Hit, error
 			return a.page - b.page
 		})
 		jobs := map[string]*Job{}
+		type cand struct {
+			hit    Hit
+			words  pageWords
+			phrase bool
+		}
+		var cands []cand
 		for _, p := range found {
 			j := jobs[p.job]
 			if j == nil {
@@ -160,12 +177,12 @@ func (s *Service) Search(ctx context.Context, q string, limit int) ([]Hit, error
 			if err != nil {
 				return err
 			}
-			hits = append(hits, Hit{JobID: j.ID, Name: j.Name, Page: p.page, PDFPage: pg.PDFPage,
-				DossierID: j.DossierID, DossierCode: j.DossierCode, BatchID: j.BatchID,
-				Snippet: snippet(pg.Text, terms, exact), phrase: hasPhrase(pg.Text, terms, exact)})
+			pw := splitWords(pg.Text)
+			cands = append(cands, cand{hit: Hit{JobID: j.ID, Name: j.Name, Page: p.page, PDFPage: pg.PDFPage,
+				DossierID: j.DossierID, DossierCode: j.DossierCode, BatchID: j.BatchID}, words: pw, phrase: pw.hasPhrase(terms, exact)})
 		}
 		// Pages with the words in the order typed first.
-		slices.SortStableFunc(hits, func(a, b Hit) int {
+		slices.SortStableFunc(cands, func(a, b cand) int {
 			switch {
 			case a.phrase == b.phrase:
 				return 0
@@ -174,34 +191,13 @@ func (s *Service) Search(ctx context.Context, q string, limit int) ([]Hit, error
 			}
 			return 1
 		})
-		if len(hits) > limit {
-			hits = hits[:limit]
+		for _, c := range cands[:min(len(cands), limit)] {
+			c.hit.Snippet = c.words.snippet(terms, exact)
+			hits = append(hits, c.hit)
 		}
 		return nil
 	})
-	return hits, err
-}
-
-// hasPhrase reports whether the words of text contain terms in a row.
-func hasPhrase(text string, terms []string, exact []bool) bool {
-	if len(terms) < 2 {
-		return true
-	}
-	words := vntext.Tokens(text)
-	for i := 0; i+len(terms) <= len(words); i++ {
-		ok := true
-		for k, t := range terms {
-			w := words[i+k]
-			if w != t && (exact[k] || !strings.HasPrefix(w, t)) {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return true
-		}
-	}
-	return false
+	return hits, partial, err
 }
 
 func countPostings(x *store.Txn, term string, exact bool) (int, error) {
@@ -240,14 +236,63 @@ func uniq(ss []string) []string {
 	return out
 }
 
-// snippet cuts about twenty words of text around the first matching word,
-// marking every matching word.
-func snippet(text string, terms []string, exact []bool) []Snippet {
-	words := strings.Fields(text)
-	match := func(w string) bool {
-		for _, tok := range vntext.Tokens(w) {
-			for i, t := range terms {
-				if tok == t || (!exact[i] && strings.HasPrefix(tok, t)) {
+// pageWords are the words of a page as written and folded, aligned.
+type pageWords struct {
+	words  []string   // as written
+	folded [][]string // each word's folded tokens (punctuation splits a word)
+}
+
+// splitWords folds the text once: folding keeps white space where it is,
+// so the written and folded words line up.
+func splitWords(text string) pageWords {
+	pw := pageWords{words: strings.Fields(text)}
+	folded := strings.Fields(vntext.Fold(text))
+	pw.folded = make([][]string, len(pw.words))
+	for i, w := range pw.words {
+		if len(folded) == len(pw.words) {
+			pw.folded[i] = strings.FieldsFunc(folded[i], notWordRune)
+		} else {
+			pw.folded[i] = vntext.Tokens(w)
+		}
+	}
+	return pw
+}
+
+func notWordRune(r rune) bool {
+	return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r)
+}
+
+// hasPhrase reports whether the page has the terms in a row.
+func (pw pageWords) hasPhrase(terms []string, exact []bool) bool {
+	if len(terms) < 2 {
+		return true
+	}
+	var toks []string
+	for _, f := range pw.folded {
+		toks = append(toks, f...)
+	}
+	for i := 0; i+len(terms) <= len(toks); i++ {
+		ok := true
+		for k, t := range terms {
+			if w := toks[i+k]; w != t && (exact[k] || !strings.HasPrefix(w, t)) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// snippet cuts about twenty words around the first matching word, marking
+// every matching word.
+func (pw pageWords) snippet(terms []string, exact []bool) []Snippet {
+	match := func(i int) bool {
+		for _, tok := range pw.folded[i] {
+			for k, t := range terms {
+				if tok == t || (!exact[k] && strings.HasPrefix(tok, t)) {
 					return true
 				}
 			}
@@ -255,19 +300,17 @@ func snippet(text string, terms []string, exact []bool) []Snippet {
 		return false
 	}
 	first := -1
-	marks := make([]bool, len(words))
-	for i, w := range words {
-		if match(w) {
+	marks := make([]bool, len(pw.words))
+	for i := range pw.words {
+		if match(i) {
 			marks[i] = true
 			if first < 0 {
 				first = i
 			}
 		}
 	}
-	if first < 0 {
-		first = 0
-	}
-	from, to := max(0, first-8), min(len(words), first+14)
+	first = max(first, 0)
+	from, to := max(0, first-8), min(len(pw.words), first+14)
 	var out []Snippet
 	add := func(text string, hit bool) {
 		if n := len(out); n > 0 && out[n-1].Hit == hit {
@@ -284,9 +327,9 @@ func snippet(text string, terms []string, exact []bool) []Snippet {
 		add("…", false)
 	}
 	for i := from; i < to; i++ {
-		add(words[i], marks[i])
+		add(pw.words[i], marks[i])
 	}
-	if to < len(words) {
+	if to < len(pw.words) {
 		add("…", false)
 	}
 	if out == nil {
@@ -330,7 +373,6 @@ func (s *Service) CorrectText(ctx context.Context, jobID string, n int, text str
 			Summary: pageSummary(n, p.Corrected)})
 		return err
 	})
-	p.Words = nil
 	return p, err
 }
 

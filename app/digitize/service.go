@@ -307,7 +307,6 @@ func (s *Service) Get(ctx context.Context, id string) (Job, []Page, error) {
 			if err != nil {
 				return err
 			}
-			p.Words = nil
 			pages = append(pages, p)
 			return nil
 		})

@@ -161,8 +161,16 @@ func (s *Service) List(ctx context.Context, q ListQuery) (Page, error) {
 			}
 		}
 		// take loads a listed dossier and reports whether to go on.
+		scanned := 0
 		take := func(id string, key []byte) (bool, error) {
 			if filter != nil {
+				// A filter that matches little among many dossiers would
+				// walk them all: after the budget the page ends with what
+				// it found and a cursor, and "more" goes on from there.
+				if scanned++; scanned > filterScanBudget {
+					page.Next = base64.RawURLEncoding.EncodeToString(key)
+					return false, nil
+				}
 				if ok, err := filter.passExact(x, id); err != nil || !ok {
 					return err == nil, err
 				}
@@ -210,6 +218,10 @@ const offsetCursor = 0xFF
 // maxCandidates is where a word stops being selective: past it, walking the
 // list in order and checking each dossier is cheaper than sorting them all.
 var maxCandidates = 1000
+
+// filterScanBudget bounds the dossiers one filtered list page examines, so
+// a search stays quick however many dossiers the desk holds.
+var filterScanBudget = 8000
 
 // wordFilter matches dossiers whose search words include every exact word
 // and a word starting with prefix (the word the clerk is still typing).

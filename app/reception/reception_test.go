@@ -465,9 +465,15 @@ func TestFilterSparseAndDenseAgree(t *testing.T) {
 	old := maxCandidates
 	maxCandidates = 2
 	dense := collect()
+	// A scan budget smaller than the list: pages end early (some empty)
+	// and the cursor carries on, finding the same dossiers.
+	oldBudget := filterScanBudget
+	filterScanBudget = 3
+	budgeted := collect()
+	filterScanBudget = oldBudget
 	maxCandidates = old
-	if len(sparse) != 6 || strings.Join(sparse, ",") != strings.Join(dense, ",") {
-		t.Fatalf("sparse %v\ndense %v", sparse, dense)
+	if len(sparse) != 6 || strings.Join(sparse, ",") != strings.Join(dense, ",") || strings.Join(budgeted, ",") != strings.Join(dense, ",") {
+		t.Fatalf("sparse %v\ndense %v\nbudgeted %v", sparse, dense, budgeted)
 	}
 	if !strings.HasSuffix(sparse[0], "-0009") { // newest first
 		t.Fatalf("order %v", sparse)

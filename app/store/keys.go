@@ -154,6 +154,11 @@ const (
 	// prefixScanTime: 0x3A | created(u64 unix nanoseconds) | jobID -> "":
 	// every job, for the newest-first list.
 	prefixScanTime byte = 0x3A
+	// prefixScanWords: 0x3B | jobID | 0x00 | page(u32) -> JSON of the
+	// page's OCR words and boxes, kept apart from the page record so that
+	// lists and search never decode them; the searchable PDF is assembled
+	// from them.
+	prefixScanWords byte = 0x3B
 )
 
 var (
@@ -395,6 +400,11 @@ func KeyScanPage(jobID string, n int) []byte {
 
 // PrefixScanPages covers the pages of a job, in page order.
 func PrefixScanPages(jobID string) []byte { return join(prefixScanPage, jobID, "") }
+
+// KeyScanWords holds the OCR words of page n of a job.
+func KeyScanWords(jobID string, n int) []byte {
+	return binary.BigEndian.AppendUint32(join(prefixScanWords, jobID, ""), uint32(n))
+}
 
 // KeyScanFile maps an imported file's SHA-256 to its job.
 func KeyScanFile(sha string) []byte { return join(prefixScanFile, sha) }

@@ -1,0 +1,192 @@
+package digitize
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"motcua/app/dossier"
+	"motcua/app/office"
+	"motcua/app/reception"
+	"motcua/app/store"
+	"motcua/internal/scantest"
+	"motcua/scanning"
+)
+
+// The search benchmark seeds an encrypted store with dossiers (through the
+// reception use case) and OCR'd pages (page records and index postings as
+// storePage writes them, without running OCR), then times the one search
+// box: dossiers and applicants plus OCR text, as GET /api/search does.
+//
+//	MOTCUA_BENCH_DOSSIERS=100000 MOTCUA_BENCH_PAGES=200000 \
+//	  go test -run '^$' -bench Search -benchtime 200x -timeout 2h ./app/digitize
+//
+// Defaults are small so that `go test -bench .` stays quick.
+
+type searchBench struct {
+	dir string
+	st  *store.Store
+	rec *reception.Service
+	svc *Service
+}
+
+var (
+	benchOnce sync.Once
+	benchEnv  *searchBench
+	benchErr  error
+)
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+var (
+	benchSurnames = []string{"Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý"}
+	benchMiddle   = []string{"Văn", "Thị", "Minh", "Đức", "Thanh", "Ngọc", "Hữu", "Quốc", "Thu", "Hoài", "Gia", "Bảo"}
+	benchGiven    = []string{"An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Hải", "Hương", "Khôi", "Lan", "Long", "Mai", "Nam", "Nga", "Phúc", "Quân", "Sơn", "Tâm", "Thảo", "Trang", "Tuấn", "Vy", "Yến"}
+)
+
+func benchName(r *rand.Rand) string {
+	return benchSurnames[r.IntN(len(benchSurnames))] + " " + benchMiddle[r.IntN(len(benchMiddle))] + " " + benchGiven[r.IntN(len(benchGiven))]
+}
+
+// benchPageText is a page of an old register or a dossier paper: corpus
+// lines, two names, an ID number, a date and a register number.
+func benchPageText(r *rand.Rand, i int) string {
+	lines := scantest.Page(i%97, 10)
+	lines = append(lines,
+		"Họ và tên: "+benchName(r)+". Cha: "+benchName(r)+".",
+		fmt.Sprintf("Số định danh cá nhân: %03d%09d. Ngày %d tháng %d năm %d.", r.IntN(96), r.IntN(1_000_000_000), 1+r.IntN(28), 1+r.IntN(12), 1950+r.IntN(76)),
+		fmt.Sprintf("Số đăng ký: %d/%d, quyển số %02d.", r.IntN(5000), 1980+r.IntN(46), r.IntN(40)))
+	return strings.Join(lines, "\n")
+}
+
+func setupSearchBench() (*searchBench, error) {
+	dossiers := envInt("MOTCUA_BENCH_DOSSIERS", 2000)
+	pages := envInt("MOTCUA_BENCH_PAGES", 4000)
+	dir, err := os.MkdirTemp("", "motcua-search-bench-")
+	if err != nil {
+		return nil, err
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	b := &searchBench{dir: dir}
+	open := func(nosync bool) error {
+		b.st, err = store.Open(store.Options{Dir: filepath.Join(dir, "db"), EncryptionKey: testKey, Logger: quiet, UnsafeNoSync: nosync})
+		if err != nil {
+			return err
+		}
+		off := office.NewService(b.st)
+		s := office.Defaults()
+		s.ParentAgency, s.UnitName, s.CommuneName, s.AgencyCode = "UBND xã An Bình", "Bộ phận một cửa xã An Bình", "An Bình", "000.00.06.H56"
+		if _, err := off.Save(context.Background(), s); err != nil {
+			return err
+		}
+		if b.rec, err = reception.New(b.st, off); err != nil {
+			return err
+		}
+		b.svc, err = New(b.st, nil, nil, b.rec, Options{TempDir: filepath.Join(dir, "tmp"), Logger: quiet})
+		return err
+	}
+	if err := open(true); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range dossiers {
+		_, _, err := b.rec.Receive(context.Background(), reception.Reception{
+			RequestID: fmt.Sprintf("bench-%010d", i), ProcedureCode: []string{"2.000815", "1.001193", "2.000884"}[i%3],
+			Applicant: reception.ApplicantInput{Kind: dossier.ApplicantPerson, Name: benchName(r),
+				IDNumber: fmt.Sprintf("0011900%05d", i%100000), Address: "Thôn Đông, xã An Bình", Phone: fmt.Sprintf("09%08d", i)},
+			Components: []reception.Component{{Name: "Tờ khai", Originals: 1}},
+			Outcome:    reception.OutcomeComplete,
+		}, reception.Actor{ID: "bench", Role: "clerk"})
+		if err != nil {
+			return nil, fmt.Errorf("seed dossier %d: %w", i, err)
+		}
+	}
+	seededDossiers := time.Since(start)
+	// Pages: 20-page jobs, 25 pages per transaction.
+	const perJob = 20
+	now := time.Now()
+	for p := 0; p < pages; {
+		job := Job{ID: fmt.Sprintf("01900000-0000-7000-8000-%012d", p/perJob), Name: fmt.Sprintf("so-dang-ky-%05d.pdf", p/perJob),
+			Kind: scanning.KindPDF, State: StateDone, CreatedAt: now}
+		err := b.st.Update(func(x *store.Txn) error {
+			for n := 1; n <= perJob && p < pages; n, p = n+1, p+1 {
+				text := benchPageText(r, p)
+				pg := Page{N: n, PDFPage: n, Source: scanning.TextOCR, Confidence: 90, Text: text}
+				if err := indexPage(x, job.ID, n, nil, text); err != nil {
+					return err
+				}
+				if err := x.SetJSON(store.KeyScanPage(job.ID, n), &pg); err != nil {
+					return err
+				}
+				job.Pages, job.Done = n, n
+			}
+			if err := x.Set(store.KeyScanTime(now.UnixNano(), job.ID), nil); err != nil {
+				return err
+			}
+			return x.SetJSON(store.KeyScanJob(job.ID), &job)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("seed pages: %w", err)
+		}
+	}
+	fmt.Fprintf(os.Stderr, "seeded %d dossiers in %s, %d pages in %s\n", dossiers, seededDossiers.Round(time.Second),
+		pages, (time.Since(start) - seededDossiers).Round(time.Second))
+	b.st.Close()
+	// Measure on a durable store, as the desk runs.
+	if err := open(false); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func BenchmarkSearch(b *testing.B) {
+	benchOnce.Do(func() { benchEnv, benchErr = setupSearchBench() })
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	queries := []struct{ name, q string }{
+		{"common phrase", "giay khai sinh"},
+		{"name", "tran minh khoi"},
+		{"ID number prefix", "0011900"},
+		{"common word", "xa"},
+		{"word being typed", "nguyen thi huo"},
+		{"register number", "quyen so 12"},
+		{"no match", "khong co tu nay"},
+	}
+	for _, q := range queries {
+		b.Run(q.name, func(b *testing.B) {
+			var ds []time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				// What GET /api/search does: dossiers, then pages.
+				if _, err := benchEnv.rec.List(context.Background(), reception.ListQuery{List: "all", Q: q.q, Limit: 20}); err != nil {
+					b.Fatal(err)
+				}
+				if _, _, err := benchEnv.svc.Search(context.Background(), q.q, 20); err != nil {
+					b.Fatal(err)
+				}
+				ds = append(ds, time.Since(t0))
+			}
+			slices.Sort(ds)
+			b.ReportMetric(float64(ds[len(ds)*50/100].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(ds[len(ds)*95/100].Microseconds())/1000, "p95-ms")
+			b.ReportMetric(float64(ds[len(ds)*99/100].Microseconds())/1000, "p99-ms")
+		})
+	}
+}
