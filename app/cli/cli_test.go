@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"motcua/scanning"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
@@ -28,6 +29,10 @@ var testAssets = fstest.MapFS{
 // TestMain lets the test binary act as the motcua binary in a child
 // process, so crash tests kill a real process without building one.
 func TestMain(m *testing.M) {
+	// As main does: the child servers run OCR.
+	if err := scanning.EnsureEngineEnv(); err != nil {
+		panic(err)
+	}
 	if os.Getenv("MOTCUA_CLI_CHILD") == "1" {
 		os.Exit(Run(context.Background(), os.Args[1:], Env{Version: "child", Assets: testAssets}))
 	}
