@@ -319,7 +319,12 @@ func (s *Server) putEvent(ctx context.Context, tx pgx.Tx, dev device, e *wire.Ev
 	if !noRows(err) {
 		return wire.ItemResult{}, err
 	}
-	if state != e.From {
+	attach := e.Action == wire.ActionAttachScans
+	if attach {
+		// Scans join the dossier wherever processing has taken it.
+		e.To, e.NationalStatus = state, 0
+	}
+	if state != e.From && !attach {
 		return wire.ItemResult{ID: e.ID, Outcome: wire.OutcomeConflict, Status: http.StatusConflict, Code: wire.CodeStateConflict,
 			Reason: fmt.Sprintf("Hồ sơ trên máy chủ tỉnh đang ở trạng thái %q, không phải %q như khi thao tác; cần cập nhật từ máy chủ tỉnh rồi xem lại.",
 				state, e.From)}, nil
@@ -340,7 +345,12 @@ func (s *Server) putEvent(ctx context.Context, tx pgx.Tx, dev device, e *wire.Ev
 	}
 	// An apology's new date is not the legal deadline (QĐ 766 measures
 	// against the appointment before it); a supplement's is.
-	if _, err := tx.Exec(ctx, `
+	if attach {
+		if _, err := tx.Exec(ctx, `UPDATE dossiers SET has_scan = has_scan OR $2, updated_at = now(),
+			export_xid = pg_current_xact_id() WHERE id = $1`, e.DossierID, len(it.sums) > 0); err != nil {
+			return wire.ItemResult{}, err
+		}
+	} else if _, err := tx.Exec(ctx, `
 		UPDATE dossiers SET state = $2, national_status = $3, due_at = coalesce($4, due_at),
 			legal_due_at = CASE WHEN $5 = 'apologize_extend' THEN coalesce(legal_due_at, due_at)
 				ELSE coalesce($4, legal_due_at) END,

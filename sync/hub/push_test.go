@@ -371,3 +371,40 @@ func TestEventStateConflict(t *testing.T) {
 		t.Fatalf("%d commune events stored", commune)
 	}
 }
+
+// TestAttachScansInAnyState: scans finished after processing moved the
+// dossier on the hub still join it; the state stays where the hub has it.
+func TestAttachScansInAnyState(t *testing.T) {
+	e := newEnv(t)
+	c := e.enrol(communeA)
+	d := dossier(communeA)
+	c.push(wire.PushRequest{Dossiers: []wire.Dossier{d}})
+	if _, err := e.srv.RecordChange(context.Background(), ChangeInput{
+		DossierID: d.ID, Kind: wire.ChangeStatus, Action: "request_supplement", To: "awaiting_supplement",
+		NationalStatus: wire.StatusSupplement, Actor: "s-01", SupplementItems: []string{"Giấy chứng sinh"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	pdf := randomBytes(3000)
+	c.upload(pdf, 3000)
+	scans := event(d, wire.ActionAttachScans, "received", "received", wire.StatusReceived)
+	scans.Components = []wire.Component{{Name: "Tờ khai", Digitised: true, Blobs: []wire.BlobRef{ref(pdf)}}}
+	resp, _ := c.push(wire.PushRequest{Events: []wire.Event{scans}})
+	if r := resp.Events[0]; r.Outcome != wire.OutcomeCreated {
+		t.Fatalf("attach scans: %+v", r)
+	}
+	var state string
+	var hasScan bool
+	e.srv.DB().QueryRow(context.Background(), "SELECT state, has_scan FROM dossiers WHERE id = $1", d.ID).Scan(&state, &hasScan)
+	if state != "awaiting_supplement" || !hasScan {
+		t.Fatalf("after attaching scans: state %q, has_scan %v", state, hasScan)
+	}
+	if n := e.count("blob_refs"); n != 1 {
+		t.Fatalf("%d blob refs, want 1", n)
+	}
+	// A replay is a duplicate, not a second event.
+	resp, _ = c.push(wire.PushRequest{Events: []wire.Event{scans}})
+	if r := resp.Events[0]; r.Outcome != wire.OutcomeDuplicate {
+		t.Fatalf("replay: %+v", r)
+	}
+}

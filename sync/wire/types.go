@@ -184,6 +184,13 @@ type Event struct {
 	Components      []Component `json:"components,omitempty"` // papers added by this action (e.g. a supplement)
 }
 
+// ActionAttachScans is an event that adds the digitised copies of papers
+// (Components with Blobs) to a dossier without moving it: scanning often
+// finishes after the reception was sent, and processing may have moved the
+// dossier on the hub meanwhile, so the hub takes it in any state (From and
+// To say what the commune saw) and never changes the state for it.
+const ActionAttachScans = "attach_scans"
+
 // Agency names an agency by its e-ID code.
 type Agency struct {
 	Code string `json:"code"`
