@@ -237,8 +237,14 @@ func openApp(dataDir string, env Env, desktop ...bool) (*app, error) {
 	// The sync service is built first: reception queues every change for
 	// the hub through it, and it applies the hub's changes through
 	// reception once started.
+	bs, err := openBlobs(dataDir, st, v, log)
+	if err != nil {
+		st.Close()
+		closeLog()
+		return nil, err
+	}
 	syn, err := syncing.New(syncing.Config{Store: st, Office: off, HubURL: env.Getenv("MOTCUA_HUB_URL"),
-		AppVersion: env.Version, Logger: log})
+		Blobs: blobSource{bs}, AppVersion: env.Version, Logger: log})
 	if err != nil {
 		st.Close()
 		closeLog()
@@ -250,7 +256,7 @@ func openApp(dataDir string, env Env, desktop ...bool) (*app, error) {
 		closeLog()
 		return nil, err
 	}
-	dig, closeEngines, err := openDigitize(dataDir, env, st, v, rec, log)
+	dig, closeEngines, err := openDigitize(dataDir, env, st, bs, rec, syn, log)
 	if err != nil {
 		st.Close()
 		closeLog()

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"path/filepath"
 	"runtime"
@@ -13,6 +15,7 @@ import (
 	"motcua/app/digitize"
 	"motcua/app/reception"
 	"motcua/app/store"
+	"motcua/app/syncing"
 	"motcua/app/vault"
 	"motcua/scanning"
 	"motcua/scanning/fitz"
@@ -23,15 +26,7 @@ import (
 // openDigitize builds the blob store and the digitisation service with the
 // real engines (MuPDF, Tesseract). The engines load lazily: a PC without
 // Tesseract's Vietnamese data still imports; its jobs fail with a message.
-func openDigitize(dataDir string, env Env, st *store.Store, v *vault.Vault, rec *reception.Service, log *slog.Logger) (*digitize.Service, func(), error) {
-	key, err := blobKey(st, v)
-	if err != nil {
-		return nil, nil, err
-	}
-	bs, err := blobs.Open(filepath.Join(dataDir, "blobs"), key, log)
-	if err != nil {
-		return nil, nil, fmt.Errorf("open blob store: %w", err)
-	}
+func openDigitize(dataDir string, env Env, st *store.Store, bs *blobs.Store, rec *reception.Service, out digitize.Outbox, log *slog.Logger) (*digitize.Service, func(), error) {
 	// One page per core, at most four: each worker holds a page and a
 	// Tesseract instance (~150–250 MB), and commune PCs are small.
 	workers := min(runtime.NumCPU(), 4)
@@ -46,7 +41,7 @@ func openDigitize(dataDir string, env Env, st *store.Store, v *vault.Vault, rec 
 		return tesseract.New(tesseract.Options{})
 	}, scanning.Options{DPI: dpi, Workers: workers, Compact: true, Logger: log})
 	svc, err := digitize.New(st, bs, pipe, rec, digitize.Options{TempDir: filepath.Join(dataDir, "tmp", "scans"),
-		Scanner: sane.Scanner{}, Logger: log})
+		Scanner: sane.Scanner{}, Outbox: out, Logger: log})
 	if err != nil {
 		pipe.Close()
 		return nil, nil, err
@@ -56,6 +51,30 @@ func openDigitize(dataDir string, env Env, st *store.Store, v *vault.Vault, rec 
 			log.Error("close ocr engines", "err", err)
 		}
 	}, nil
+}
+
+// openBlobs opens the encrypted blob store beside the Badger store.
+func openBlobs(dataDir string, st *store.Store, v *vault.Vault, log *slog.Logger) (*blobs.Store, error) {
+	key, err := blobKey(st, v)
+	if err != nil {
+		return nil, err
+	}
+	bs, err := blobs.Open(filepath.Join(dataDir, "blobs"), key, log)
+	if err != nil {
+		return nil, fmt.Errorf("open blob store: %w", err)
+	}
+	return bs, nil
+}
+
+// blobSource lets the sync sender read blobs (syncing.BlobSource).
+type blobSource struct{ bs *blobs.Store }
+
+func (b blobSource) OpenBlob(ctx context.Context, sha string) (syncing.BlobReader, error) {
+	r, err := b.bs.Open(sha)
+	if errors.Is(err, blobs.ErrNotFound) {
+		return nil, fmt.Errorf("%w: %w", fs.ErrNotExist, err)
+	}
+	return r, err
 }
 
 // blobKey is the vault's blob key. A store created before encryption at

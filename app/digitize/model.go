@@ -57,6 +57,8 @@ type Job struct {
 	FinishedAt *time.Time `json:"finishedAt,omitempty"`
 	CreatedBy  string     `json:"createdBy"`
 	Enqueued   int64      `json:"enqueued"` // unix nanoseconds of its queue key
+	// SentTo lists the dossiers whose hub outbox has this scan's PDF.
+	SentTo []string `json:"sentTo,omitempty"`
 	ConfSum    float64    `json:"confSum"`  // sum of OCR page confidences, for the mean
 }
 

@@ -330,6 +330,9 @@ func (s *Service) finish(ctx context.Context, id string) error {
 		if err := x.Delete(store.KeyScanQueue(job.Enqueued, id)); err != nil {
 			return err
 		}
+		if err := s.queueScans(x, &job, Actor{ID: job.CreatedBy}); err != nil {
+			return err
+		}
 		if err := x.Set(store.KeyBlobRef(ref.SHA256, "scan/"+id+"/pdf"), nil); err != nil {
 			return err
 		}
@@ -424,6 +427,42 @@ func (s *Service) readBlob(ref *blobs.Ref) ([]byte, error) {
 	}
 	defer r.Close()
 	return io.ReadAll(r)
+}
+
+// queueScans puts a finished job's PDF in the hub outbox of every dossier
+// it is bound to and has not been sent to.
+func (s *Service) queueScans(x *store.Txn, job *Job, by Actor) error {
+	if s.opts.Outbox == nil || job.State != StateDone || job.PDF == nil {
+		return nil
+	}
+	var targets []string
+	if job.DossierID != "" {
+		targets = append(targets, job.DossierID)
+	}
+	for _, b := range job.Bindings {
+		if b.DossierID != "" && !slices.Contains(targets, b.DossierID) {
+			targets = append(targets, b.DossierID)
+		}
+	}
+	for _, id := range targets {
+		if slices.Contains(job.SentTo, id) {
+			continue
+		}
+		d, err := reception.DossierByID(x, id)
+		if err != nil {
+			return err
+		}
+		name := strings.TrimSuffix(job.Name, "."+string(job.Kind)) + ".pdf"
+		if err := s.opts.Outbox.EnqueueScan(x, d, ScanSent{JobID: job.ID, Component: job.Component, FileName: name,
+			SHA256: job.PDF.SHA256, Size: job.PDF.Size, At: s.now(), Actor: by.ID, ActorName: by.Name}); err != nil {
+			return err
+		}
+		if err := x.Set(store.KeyBlobRef(job.PDF.SHA256, "outbox/"+id), nil); err != nil {
+			return err
+		}
+		job.SentTo = append(job.SentTo, id)
+	}
+	return nil
 }
 
 // requeue puts an interrupted job back in the queued state; its queue key

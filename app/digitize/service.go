@@ -40,6 +40,24 @@ type Dossiers interface {
 	MarkDigitised(x *store.Txn, dossierID, component string) (reception.Dossier, error)
 }
 
+// Outbox queues a finished scan for the hub, in the transaction that
+// finished or bound it (app/syncing implements it).
+type Outbox interface {
+	EnqueueScan(x *store.Txn, d reception.Dossier, sc ScanSent) error
+}
+
+// ScanSent is a scan's searchable PDF on its way to the hub with a dossier.
+type ScanSent struct {
+	JobID     string
+	Component string // "" for the whole dossier
+	FileName  string
+	SHA256    string
+	Size      int64
+	At        time.Time
+	Actor     string
+	ActorName string
+}
+
 // Engine processes one document page by page (a *scanning.Pipeline).
 type Engine interface {
 	Process(ctx context.Context, in scanning.Input, out io.Writer, onPage func(*scanning.Page) error) (*scanning.Result, error)
@@ -59,6 +77,8 @@ type Options struct {
 	// LowConfidence: pages whose OCR confidence is below it go to review;
 	// 80 by default.
 	LowConfidence float64
+	// Outbox, if set, sends finished scans of dossiers to the hub.
+	Outbox Outbox
 	// Scanner, if set, scans from a device (SANE); nil when none.
 	Scanner Scanner
 	// OnPage, if set, is called after each page is stored (progress
@@ -272,6 +292,9 @@ func (s *Service) Bind(ctx context.Context, jobID, dossierID, component string, 
 		}
 		before := job.DossierID
 		if err := s.bindTx(x, &job, dossierID, component); err != nil {
+			return err
+		}
+		if err := s.queueScans(x, &job, by); err != nil {
 			return err
 		}
 		if err := x.SetJSON(store.KeyScanJob(job.ID), &job); err != nil {
