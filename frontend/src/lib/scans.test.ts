@@ -79,6 +79,8 @@ describe('job texts', () => {
     expect(jobErrorText({ code: 'corrupt_file', message: 'Trang bị hỏng.', page: 2 })).toBe('Trang 2: Trang bị hỏng.')
     expect(jobErrorText({ code: 'corrupt_file', message: 'Tệp bị hỏng.' })).toBe('Tệp bị hỏng.')
     expect(jobErrorText(null)).toBe('')
+    expect(jobErrorText({ code: 'corrupt_file', message: 'Trang 2: Tệp bị hỏng.', page: 2 })).toBe('Trang 2: Tệp bị hỏng.')
+    expect(jobErrorText({ code: 'corrupt_file', message: 'Trang 12: Tệp bị hỏng.', page: 1 })).toBe('Trang 1: Trang 12: Tệp bị hỏng.')
   })
   it('reports blank pages in order', () => {
     expect(blankText([5, 2])).toBe('Trang trắng đã bỏ: các trang 2, 5')
@@ -198,6 +200,19 @@ describe('highlight', () => {
       { text: ' khai', hit: false },
     ])
     expect(snippetParts(null)).toEqual([])
+  })
+  it('leaves the spaces around a hit out of its mark', () => {
+    expect(
+      snippetParts([
+        { text: '… theo ', hit: false },
+        { text: ' GIẤY KHAI SINH ', hit: true },
+        { text: 'Họ, tên …', hit: false },
+      ]),
+    ).toEqual([
+      { text: '… theo  ', hit: false },
+      { text: 'GIẤY KHAI SINH', hit: true },
+      { text: ' Họ, tên …', hit: false },
+    ])
   })
 })
 

@@ -275,9 +275,11 @@ export function progress(j: Pick<Job, 'state' | 'pages' | 'done'>): Progress {
 }
 
 // jobErrorText names the page that failed, when one did.
+// (The server's message may name it already.)
 export function jobErrorText(e: JobError | null | undefined): string {
   if (!e) return ''
-  return e.page ? `Trang ${e.page}: ${e.message}` : e.message
+  if (!e.page || new RegExp(`^Trang ${e.page}\\b`).test(e.message)) return e.message
+  return `Trang ${e.page}: ${e.message}`
 }
 
 // blankText reports the blank pages left out of the PDF.
@@ -500,9 +502,28 @@ function joinHits(parts: SnippetPart[]): SnippetPart[] {
   return out
 }
 
-// snippetParts cleans a server snippet for display: no empty parts, NFC.
+// snippetParts cleans a server snippet for display: NFC, no empty parts,
+// and the spaces around a hit left out of its mark.
 export function snippetParts(s: SnippetPart[] | null | undefined): SnippetPart[] {
-  return (s ?? []).filter((p) => p && p.text !== '').map((p) => ({ text: p.text.normalize('NFC'), hit: !!p.hit }))
+  const out: SnippetPart[] = []
+  const push = (text: string, hit: boolean) => {
+    if (text === '') return
+    const last = out[out.length - 1]
+    if (last && !last.hit && !hit) last.text += text
+    else out.push({ text, hit })
+  }
+  for (const p of s ?? []) {
+    const text = (p?.text ?? '').normalize('NFC')
+    if (!p?.hit) {
+      push(text, false)
+      continue
+    }
+    const m = /^(\s*)([\s\S]*?)(\s*)$/.exec(text)!
+    push(m[1], false)
+    push(m[2], true)
+    push(m[3], false)
+  }
+  return out
 }
 
 // --- routes ----------------------------------------------------------------
