@@ -10,7 +10,9 @@ request<{ desktop?: boolean }>('GET', '/api/version')
   .then((v) => {
     if (v.desktop) {
       setDocumentOpener(async (url) => {
-        await request('POST', '/api/documents/open', { url })
+        // A fragment (a PDF's "#page=N") is for browser viewers; the API
+        // path alone names the document.
+        await request('POST', '/api/documents/open', { url: url.split('#')[0] })
       })
     }
   })
