@@ -27,8 +27,9 @@ type Scanner interface {
 // IntakeSettings say where files come from besides uploads.
 type IntakeSettings struct {
 	// WatchFolder is a folder the scanner's own software saves into; every
-	// file that appears there is imported, then moved to its "da-nhap"
-	// subfolder (or "loi", with the reason beside it, when refused).
+	// file that appears there is imported and then removed (its original
+	// is kept, encrypted, in the blob store), or moved to the "loi"
+	// subfolder with the reason beside it when refused.
 	WatchFolder string `json:"watchFolder"`
 }
 
@@ -42,11 +43,8 @@ type IntakeStatus struct {
 	Scanners    []sane.Device `json:"scanners"`
 }
 
-// Subfolders of the watch folder.
-const (
-	WatchDoneDir   = "da-nhap"
-	WatchFailedDir = "loi"
-)
+// WatchFailedDir is the subfolder of the watch folder for refused files.
+const WatchFailedDir = "loi"
 
 var errNotDir = errors.New("not a folder")
 
@@ -106,10 +104,8 @@ func checkWatchFolder(dir string) error {
 	if !st.IsDir() {
 		return errNotDir
 	}
-	for _, sub := range []string{WatchDoneDir, WatchFailedDir} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
-			return err
-		}
+	if err := os.MkdirAll(filepath.Join(dir, WatchFailedDir), 0o700); err != nil {
+		return err
 	}
 	f, err := os.CreateTemp(dir, ".motcua-*")
 	if err != nil {
@@ -231,7 +227,9 @@ func (s *Service) pollWatch(ctx context.Context, dir string, seen map[string]fil
 
 var watchActor = Actor{ID: "watch", Name: "Thư mục quét", Role: "system"}
 
-// importWatched imports one settled file and moves it out of the way.
+// importWatched imports one settled file and removes it: a scan left in a
+// shared folder is personal data in the clear, and the import keeps the
+// original byte for byte (SHA-256 checked), encrypted.
 // Errors that are not the file's fault (a full disk) leave it in place for
 // the next poll.
 func (s *Service) importWatched(ctx context.Context, dir, name string) {
@@ -253,12 +251,10 @@ func (s *Service) importWatched(ctx context.Context, dir, name string) {
 		os.WriteFile(dst+".loi.txt", []byte(note), 0o600)
 		return
 	}
-	day := s.now().Format("2006-01-02")
-	dst := freeName(filepath.Join(dir, WatchDoneDir, day), name)
-	if err := moveFile(path, dst); err != nil {
+	if err := os.Remove(path); err != nil {
 		// Imported but still here: the next poll finds it a duplicate and
-		// tries the move again.
-		s.log.Error("watch folder move", "file", name, "err", err)
+		// tries again.
+		s.log.Error("watch folder remove", "file", name, "err", err)
 		return
 	}
 	s.watch.mu.Lock()

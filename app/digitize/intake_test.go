@@ -1,8 +1,10 @@
 package digitize
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +16,7 @@ import (
 )
 
 // TestWatchFolder: a file the scanner is still writing is left alone; once
-// it settles it is imported exactly once and moved to da-nhap; a bad file
+// it settles it is imported exactly once and removed; a bad file
 // goes to loi with the reason; temporary and hidden files are ignored.
 func TestWatchFolder(t *testing.T) {
 	f := newFixture(t)
@@ -54,9 +56,7 @@ func TestWatchFolder(t *testing.T) {
 	w.Write(doc[len(doc)/2:])
 	w.Close()
 
-	day := time.Now().Format("2006-01-02")
-	moved := filepath.Join(dir, WatchDoneDir, day, "hồ sơ 01.pdf")
-	waitFor(t, func() bool { _, err := os.Stat(moved); return err == nil })
+	waitFor(t, func() bool { _, err := os.Stat(w.Name()); return errors.Is(err, os.ErrNotExist) })
 	jobs, _, err := f.svc.List(context.Background(), ListQuery{})
 	if err != nil || len(jobs) != 1 || jobs[0].Name != "hồ sơ 01.pdf" || jobs[0].Size != int64(len(doc)) {
 		t.Fatalf("jobs %+v %v", jobs, err)
@@ -74,11 +74,21 @@ func TestWatchFolder(t *testing.T) {
 			t.Errorf("%s was touched: %v", n, err)
 		}
 	}
-	// The same file saved again is recognised, moved, and makes no job.
-	os.WriteFile(filepath.Join(dir, "hồ sơ 01.pdf"), doc, 0o600)
+	// The original is kept byte for byte, encrypted.
+	orig, _, err := f.svc.OpenOriginal(context.Background(), jobs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, _ := io.ReadAll(orig)
+	orig.Close()
+	if !bytes.Equal(kept, doc) {
+		t.Error("the kept original differs from the file")
+	}
+	// The same file saved again is recognised, removed, and makes no job.
+	os.WriteFile(filepath.Join(dir, "bản sao.pdf"), doc, 0o600)
 	waitFor(t, func() bool {
-		_, err := os.Stat(filepath.Join(dir, WatchDoneDir, day, "hồ sơ 01 (2).pdf"))
-		return err == nil
+		_, err := os.Stat(filepath.Join(dir, "bản sao.pdf"))
+		return errors.Is(err, os.ErrNotExist)
 	})
 	if jobs, _, _ := f.svc.List(context.Background(), ListQuery{}); len(jobs) != 1 {
 		t.Errorf("second copy made a job: %d jobs", len(jobs))

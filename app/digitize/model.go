@@ -58,8 +58,8 @@ type Job struct {
 	CreatedBy  string     `json:"createdBy"`
 	Enqueued   int64      `json:"enqueued"` // unix nanoseconds of its queue key
 	// SentTo lists the dossiers whose hub outbox has this scan's PDF.
-	SentTo []string `json:"sentTo,omitempty"`
-	ConfSum    float64    `json:"confSum"`  // sum of OCR page confidences, for the mean
+	SentTo  []string `json:"sentTo,omitempty"`
+	ConfSum float64  `json:"confSum"` // sum of OCR page confidences, for the mean
 }
 
 // view fills what the UI shows but the store need not keep.
