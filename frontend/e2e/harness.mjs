@@ -115,3 +115,39 @@ export async function setupDesk(url, settings) {
   const again = await post('/api/session', { username: 'canbo', password: 'mật khẩu mới của cán bộ' })
   return again.token
 }
+
+// OFFICE is the office settings of the test desks (a commune of Khánh Hòa).
+export const OFFICE = {
+  province: 'Khánh Hòa',
+  parentAgency: 'UBND xã Cam Hải Đông',
+  unitName: 'Trung tâm Phục vụ hành chính công xã Cam Hải Đông',
+  communeName: 'Cam Hải Đông',
+  agencyCode: '000.17.22.H56',
+  address: 'Thôn Thủy Triều, xã Cam Hải Đông',
+  phone: '0258 3854 123',
+  email: '',
+  formSet: '03/2025',
+  hours: { morningStart: '07:00', morningEnd: '11:30', afternoonStart: '13:30', afternoonEnd: '17:00' },
+}
+
+// apiAs returns a caller of the API with token's session: api(path, init)
+// resolves to {status, body} (body is the decoded JSON, or null), and
+// api.raw(path, init) to the Response itself.
+export function apiAs(url, token) {
+  const raw = (path, init = {}) =>
+    fetch(url + path, { ...init, headers: { ...(init.headers ?? {}), Authorization: 'Bearer ' + token } })
+  const api = async (path, init = {}) => {
+    const headers = init.body && typeof init.body === 'string' ? { 'Content-Type': 'application/json', ...(init.headers ?? {}) } : init.headers
+    const r = await raw(path, { ...init, headers })
+    const text = await r.text()
+    let body = null
+    try {
+      body = JSON.parse(text)
+    } catch {
+      body = null
+    }
+    return { status: r.status, body }
+  }
+  api.raw = raw
+  return api
+}
