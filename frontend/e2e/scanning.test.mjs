@@ -3,12 +3,13 @@
 // images only, no text layer) is imported into a received dossier through
 // the file dialog, the progress bar reaches 3/3, a search typed without
 // diacritics finds the one page that says "Giấy khai sinh" and opens it;
-// bad files get their Vietnamese reason without disturbing the good job;
+// bad files get their Vietnamese reason without disturbing a good file
+// dropped on the drop zone;
 // an archive batch gets its metadata, its low-confidence page reviewed and
 // corrected, and exports.
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { after, before, test } from 'node:test'
 import { apiAs, launchBrowser, OFFICE, setupDesk, shotPath, startServer, tempDir } from './harness.mjs'
@@ -226,8 +227,19 @@ test('bad files get their Vietnamese reason and leave the other jobs alone; a du
   await page.getByRole('heading', { name: 'Số hóa hồ sơ' }).waitFor()
   await page.locator(`tr[data-job-id="${jobId}"][data-state="done"]`).waitFor()
 
-  // Three files in one go: two bad ones between which a good one sits.
-  await page.locator('#scan-files').setInputFiles([empty, good, fake])
+  // A good file dropped on the drop zone, and while it is processed two bad
+  // ones chosen in the file dialog.
+  const bytes = [...readFileSync(good)]
+  const dropped = await page.evaluateHandle((b) => {
+    const dt = new DataTransfer()
+    dt.items.add(new File([new Uint8Array(b)], 'so-ho-tich.pdf', { type: 'application/pdf' }))
+    return dt
+  }, bytes)
+  await page.locator('.dropzone').dispatchEvent('dragover', { dataTransfer: dropped })
+  assert.match(await page.locator('.dropzone').getAttribute('class'), /\bover\b/, 'the drop zone shows it takes the file')
+  await page.locator('.dropzone').dispatchEvent('drop', { dataTransfer: dropped })
+  await page.locator('tr[data-job-id]', { hasText: 'so-ho-tich.pdf' }).waitFor()
+  await page.locator('#scan-files').setInputFiles([empty, fake])
   const reason = async (name) => {
     // Refused at once (the upload answers the error) or failed as a job.
     const note = page.locator(`.upload-notes li.failed[data-file="${name}"]`)
