@@ -99,6 +99,11 @@ function imageShown(page, selector) {
   }, selector)
 }
 
+// fill types values into the fields with these ids.
+async function fill(page, values) {
+  for (const [id, v] of Object.entries(values)) await page.locator('#' + id).fill(v)
+}
+
 let jobId // the 3-page job
 
 test('a 3-page scan imported into a dossier: progress to 3/3, search without diacritics, the hit opens page 2', async () => {
@@ -288,10 +293,7 @@ test('an archive batch: create, import, metadata with its required fields, revie
   // The required fields are checked before anything is sent.
   await page.getByRole('button', { name: 'Tạo lô' }).click()
   await page.getByText('Chưa nhập tên lô.').waitFor()
-  await page.locator('#batch-name').fill('Sổ khai sinh 1998')
-  await page.locator('#batch-type').fill('Sổ hộ tịch')
-  await page.locator('#batch-organ').fill('UBND xã Cam Hải Đông')
-  await page.locator('#batch-year').fill('1998')
+  await fill(page, { 'batch-name': 'Sổ khai sinh 1998', 'batch-type': 'Sổ hộ tịch', 'batch-organ': 'UBND xã Cam Hải Đông', 'batch-year': '1998' })
   await page.getByRole('button', { name: 'Tạo lô' }).click()
   await page.getByTestId('batch-name').waitFor()
   assert.equal(await page.getByTestId('batch-name').innerText(), 'Sổ khai sinh 1998')
@@ -312,13 +314,15 @@ test('an archive batch: create, import, metadata with its required fields, revie
   for (const t of ['Chưa nhập tên loại.', 'Chưa nhập số.', 'Chưa nhập ký hiệu.', 'Chưa nhập ngày ban hành.', 'Chưa nhập cơ quan ban hành.', 'Chưa nhập trích yếu.']) {
     assert.equal(await form.getByText(t).count(), 1, t)
   }
-  await page.locator('#meta-docCode').fill('H56.HT.1998.01')
-  await page.locator('#meta-typeName').fill('Sổ đăng ký khai sinh')
-  await page.locator('#meta-codeNumber').fill('01')
-  await page.locator('#meta-codeNotation').fill('SKS')
-  await page.locator('#meta-issuedDate').fill('31/12/1998')
-  await page.locator('#meta-organName').fill('UBND xã Cam Hải Đông')
-  await page.locator('#meta-subject').fill('Sổ đăng ký khai sinh năm 1998, quyển 01')
+  await fill(page, {
+    'meta-docCode': 'H56.HT.1998.01',
+    'meta-typeName': 'Sổ đăng ký khai sinh',
+    'meta-codeNumber': '01',
+    'meta-codeNotation': 'SKS',
+    'meta-issuedDate': '31/12/1998',
+    'meta-organName': 'UBND xã Cam Hải Đông',
+    'meta-subject': 'Sổ đăng ký khai sinh năm 1998, quyển 01',
+  })
   await form.getByRole('button', { name: 'Lưu thông tin' }).click()
   await form.getByText('Đã lưu thông tin tài liệu.').waitFor()
   const { body: bd } = await api('/api/archive/batches/' + batchId)
