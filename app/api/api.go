@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"time"
 
+	"motcua/app/audit"
 	"motcua/app/office"
 )
 
@@ -52,7 +53,19 @@ type Config struct {
 	Sync Sync
 	// Digitize serves scans, archive batches and search; nil leaves them out.
 	Digitize Digitize
-	Logger   *slog.Logger
+	// Backups serves /api/backups…; nil leaves them out.
+	Backups Backups
+	// AuditCheck walks the audit chain for GET /api/audit/verify; nil
+	// leaves the route out.
+	AuditCheck func() (audit.Report, error)
+	// RateLimit limits requests per client IP (motcua serve on the LAN);
+	// nil limits nothing (the desktop window).
+	RateLimit *RateLimits
+	// DiskSpace reports the data disk's free bytes; below MinFreeBytes
+	// (DefaultMinFreeBytes when 0) new work is refused. Nil checks nothing.
+	DiskSpace    DiskSpace
+	MinFreeBytes uint64
+	Logger       *slog.Logger
 }
 
 // maxSettingsBody bounds the settings document; it is a few hundred bytes.
@@ -91,9 +104,15 @@ func New(cfg Config) http.Handler {
 	if cfg.Accounts != nil {
 		s.routeAccounts(mux)
 	}
+	if cfg.Backups != nil {
+		s.routeBackups(mux)
+	}
+	if cfg.AuditCheck != nil {
+		mux.HandleFunc("GET /api/audit/verify", s.verifyAudit)
+	}
 	var h http.Handler
 	mux.HandleFunc("POST /api/documents/open", func(w http.ResponseWriter, r *http.Request) { s.openDocument(h)(w, r) })
-	h = s.logRequests(recoverPanics(s.log, s.authorize(mux, envelopeUnmatched(mux))))
+	h = s.logRequests(recoverPanics(s.log, s.limitRate(s.authorize(mux, s.checkDiskSpace(mux, envelopeUnmatched(mux))))))
 	return h
 }
 

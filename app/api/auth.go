@@ -57,6 +57,13 @@ var routeRoles = map[string][]accounts.Role{
 	"GET /api/dashboard":                    {accounts.RoleClerk, accounts.RoleSpecialist, accounts.RoleLeader},
 	"GET /api/register.xlsx":                {accounts.RoleClerk, accounts.RoleSpecialist, accounts.RoleLeader},
 	"GET /api/register.pdf":                 {accounts.RoleClerk, accounts.RoleSpecialist, accounts.RoleLeader},
+	"GET /api/backups/settings":             {accounts.RoleAdmin},
+	"PUT /api/backups/settings":             {accounts.RoleAdmin},
+	"GET /api/backups":                      {accounts.RoleAdmin},
+	"POST /api/backups":                     {accounts.RoleAdmin},
+	"POST /api/backups/restore":             {accounts.RoleAdmin},
+	"DELETE /api/backups/restore":           {accounts.RoleAdmin},
+	"GET /api/audit/verify":                 {accounts.RoleAdmin, accounts.RoleLeader},
 
 	"POST /api/scans":                                 scanWriters,
 	"POST /api/scans/{id}/bind":                       scanWriters,
