@@ -21,6 +21,7 @@ import (
 	"motcua/app/accounts"
 	"motcua/app/api"
 	"motcua/app/audit"
+	"motcua/app/backup"
 	"motcua/app/office"
 	"motcua/app/reception"
 	"motcua/app/store"
@@ -212,6 +213,10 @@ func openApp(dataDir string, env Env, desktop ...bool) (*app, error) {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
 	log, closeLog := newLogger(dataDir, env.Stderr)
+	if err := applyRestore(dataDir, log); err != nil {
+		closeLog()
+		return nil, err
+	}
 	key, v, recovery, err := unlockStore(dataDir, env, log)
 	if err != nil {
 		log.Error("unlock store", "err", err, "dir", dataDir)
@@ -262,8 +267,21 @@ func openApp(dataDir string, env Env, desktop ...bool) (*app, error) {
 		closeLog()
 		return nil, err
 	}
+	bak, err := openBackups(dataDir, env, st, v, key, log)
+	if err != nil {
+		closeEngines()
+		st.Close()
+		closeLog()
+		return nil, err
+	}
 	cfg := api.Config{Version: env.Version, Office: off, Store: st, Reception: rec, Recovery: off,
-		Accounts: accounts.New(st), Sync: syn, Digitize: dig, Logger: log}
+		Accounts: accounts.New(st), Sync: syn, Digitize: dig, Backups: bak,
+		AuditCheck: func() (audit.Report, error) { return audit.Verify(st) },
+		DiskSpace:  backup.Space{Dir: dataDir}, Logger: log}
+	if len(desktop) == 0 || !desktop[0] {
+		// LAN mode: other PCs reach the API; the desktop window does not.
+		cfg.RateLimit = api.DefaultRateLimits()
+	}
 	if len(desktop) > 0 && desktop[0] {
 		// Printed documents hold personal data in the clear for the PDF
 		// viewer; they live in the data dir and are removed at each start.
@@ -277,11 +295,14 @@ func openApp(dataDir string, env Env, desktop ...bool) (*app, error) {
 	var loops sync.WaitGroup
 	return &app{store: st, api: h, log: log, vault: v, startSync: func() {
 		syn.Start(rec)
+		bak.Start()
 		loops.Go(func() { dig.Run(runCtx) })
 		loops.Go(func() { dig.Watch(runCtx, 0, 0) })
 	}, close: func() {
 		// The loops write to the store: they stop first. A scan job
-		// interrupted here resumes at its next page on the next start.
+		// interrupted here resumes at its next page on the next start; a
+		// backup is abandoned (its partial folder removed).
+		bak.Close()
 		syn.Close()
 		stopRun()
 		loops.Wait()
