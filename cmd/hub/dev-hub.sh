@@ -5,9 +5,10 @@
 #   cmd/hub/dev-hub.sh                 # data in .data/hub, hub on 127.0.0.1:8090
 #   HUB_DEV_DIR=/tmp/h HUB_LISTEN=127.0.0.1:9000 cmd/hub/dev-hub.sh
 #
-# It seeds a demo province and commune (000.17.22.H56) and prints a one-time
-# enrolment code for it. Ctrl-C stops the hub, then PostgreSQL. As root,
-# initdb and postgres run as the postgres user (initdb refuses root).
+# It seeds a demo province and commune (000.17.22.H56) and a demo admin of
+# the staff web UI (quantri), and prints a one-time enrolment code for the
+# commune. Ctrl-C stops the hub, then PostgreSQL. As root, initdb and
+# postgres run as the postgres user (initdb refuses root).
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -56,7 +57,11 @@ go build -o "$BIN" ./cmd/hub
 "$BIN" migrate
 "$BIN" agency --code H56 --name "UBND tỉnh Thanh Hóa" --kind province --level 1
 "$BIN" agency --code 000.17.22.H56 --name "UBND xã Quảng Hưng" --kind commune --level 2 --parent H56
+# A demo admin of the staff web UI (once: a second run finds the username taken).
+STAFF_PASSWORD="${HUB_DEV_STAFF_PASSWORD:-quan tri thu nghiem}"
+printf '%s\n' "$STAFF_PASSWORD" | "$BIN" staff --username quantri --name "Quản trị thử nghiệm" --role admin >/dev/null 2>&1 || true
 echo "dev-hub: enrolment code for 000.17.22.H56: $("$BIN" enrol-code --commune 000.17.22.H56 2>/dev/null)"
+echo "dev-hub: staff UI: http://$LISTEN/  (quantri / $STAFF_PASSWORD)"
 echo "dev-hub: admin token: $HUB_ADMIN_TOKEN   health: http://$LISTEN/v1/health"
 "$BIN" serve --listen "$LISTEN" &
 HUB_PID=$!

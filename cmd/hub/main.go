@@ -6,6 +6,7 @@
 //	hub agency      create or rename an agency (province, commune, department …)
 //	hub enrol-code  mint a one-time enrolment code for a commune's device
 //	hub revoke      revoke a device
+//	hub staff       create a staff account of the web UI (password on stdin)
 //	hub version
 //
 // Every flag has an environment variable (shown in -h) so the hub can run
@@ -14,6 +15,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -24,12 +26,14 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"motcua/sync/hub"
 	"motcua/sync/hub/blobdisk"
+	"motcua/sync/hub/web"
 	"motcua/sync/wire"
 )
 
@@ -37,7 +41,7 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, nil)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, nil)
 	stop()
 	os.Exit(code)
 }
@@ -45,11 +49,13 @@ func main() {
 const usage = `usage: hub COMMAND [flags]
 
 commands:
-  serve        serve the sync API (migrates the database first)
+  serve        serve the sync API and the staff web UI (migrates the database first)
   migrate      bring the database schema up to date
   agency       create or rename an agency: --code --name --level [--kind] [--parent]
   enrol-code   mint a one-time device enrolment code: --commune CODE [--ttl 168h]
   revoke       revoke a device: --device ID [--reason TEXT]
+  staff        create a staff account of the web UI: --username --name [--role staff|admin] [--agency CODE];
+               or set a new password and unlock it: --username --reset. The password is read from stdin.
   version      print the version
 
 Run "hub COMMAND -h" for the flags of a command.
@@ -98,7 +104,7 @@ func (c *common) logger(stderr io.Writer) *slog.Logger {
 
 // run is main without the process: tests call it. ready, when not nil,
 // receives the address serve listens on.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, ready chan<- string) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -119,10 +125,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		listen := fs.String("listen", env("HUB_LISTEN", "127.0.0.1:8090"), "address to listen on (env HUB_LISTEN)")
 		cert := fs.String("tls-cert", env("HUB_TLS_CERT", ""), "TLS certificate file; empty serves plain HTTP behind a proxy (env HUB_TLS_CERT)")
 		key := fs.String("tls-key", env("HUB_TLS_KEY", ""), "TLS key file (env HUB_TLS_KEY)")
+		secure := fs.Bool("secure-cookies", env("HUB_SECURE_COOKIES", "") != "",
+			"mark staff cookies Secure on plain HTTP: behind a TLS-terminating proxy (env HUB_SECURE_COOKIES)")
 		if err := fs.Parse(args); err != nil {
 			return 2
 		}
-		return fail(stderr, serve(ctx, &c, *listen, *cert, *key, stderr, ready))
+		return fail(stderr, serve(ctx, &c, *listen, *cert, *key, *secure, stderr, ready))
 	case "migrate":
 		c.register(fs)
 		if err := fs.Parse(args); err != nil {
@@ -191,9 +199,58 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 			fmt.Fprintf(stdout, "device %s revoked\n", *dev)
 			return nil
 		})
+	case "staff":
+		c.register(fs)
+		var n hub.NewStaff
+		fs.StringVar(&n.Username, "username", "", "login name: 3–32 of a-z 0-9 . _ -")
+		fs.StringVar(&n.FullName, "name", "", "full name, shown in the UI and to the communes")
+		fs.StringVar(&n.Role, "role", hub.RoleStaff, "staff or admin")
+		fs.StringVar(&n.AgencyCode, "agency", "", "code of the agency the official acts for (optional)")
+		reset := fs.Bool("reset", false, "set a new password for an existing account and unlock it")
+		if err := fs.Parse(args); err != nil {
+			return 2
+		}
+		if n.Username == "" || (!*reset && n.FullName == "") {
+			fmt.Fprintln(stderr, "hub staff: --username and --name are required (--username only with --reset)")
+			return 2
+		}
+		pw, err := readPassword(stdin)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		n.Password = pw
+		return withServer(ctx, &c, stderr, func(s *hub.Server) error {
+			if *reset {
+				if err := s.ResetStaffPassword(ctx, n.Username, n.Password); err != nil {
+					return err
+				}
+				fmt.Fprintf(stdout, "password of %s set; account unlocked\n", n.Username)
+				return nil
+			}
+			st, err := s.CreateStaff(ctx, n)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "staff account %s (%s) created\n", st.Username, st.Role)
+			return nil
+		})
 	}
 	fmt.Fprintf(stderr, "hub: unknown command %q\n\n%s", cmd, usage)
 	return 2
+}
+
+// readPassword reads the password from the first line of stdin, so it
+// never appears in the process list or the shell history.
+func readPassword(stdin io.Reader) (string, error) {
+	line, err := bufio.NewReader(io.LimitReader(stdin, 1024)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", errors.New("no password on stdin (type it, or pipe it: printf '%s\\n' \"$PW\" | hub staff …)")
+	}
+	return line, nil
 }
 
 func fail(stderr io.Writer, err error) int {
@@ -216,19 +273,23 @@ func withServer(ctx context.Context, c *common, stderr io.Writer, fn func(*hub.S
 
 // serve runs the hub until ctx ends, then shuts down gracefully: in-flight
 // requests (a chunk being fsynced, a push committing) finish first.
-func serve(ctx context.Context, c *common, listen, cert, key string, stderr io.Writer, ready chan<- string) error {
+func serve(ctx context.Context, c *common, listen, cert, key string, secure bool, stderr io.Writer, ready chan<- string) error {
 	log := c.logger(stderr)
 	srv, err := c.open(ctx, log)
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
+	ui, err := web.New(srv, web.Config{SecureCookies: secure || cert != "", Logger: log})
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return err
 	}
 	hs := &http.Server{
-		Handler:           srv,
+		Handler:           ui, // the staff pages, and the sync API passed through
 		ReadHeaderTimeout: 15 * time.Second,
 		// Chunks and pushes on 2G take time; a chunk's own read deadline is
 		// set by the hub, this bounds everything else.

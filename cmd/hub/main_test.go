@@ -22,7 +22,7 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m, &cluster)) }
 func runCmd(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, &out, &errb, nil)
+	code := run(context.Background(), args, strings.NewReader(""), &out, &errb, nil)
 	return code, out.String(), errb.String()
 }
 
@@ -83,7 +83,7 @@ func TestServe(t *testing.T) {
 	var errb bytes.Buffer
 	go func() {
 		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--db", db, "--blobs", t.TempDir(), "--admin-token", "t"},
-			&bytes.Buffer{}, &errb, ready)
+			strings.NewReader(""), &bytes.Buffer{}, &errb, ready)
 	}()
 	var addr string
 	select {
@@ -103,6 +103,16 @@ func TestServe(t *testing.T) {
 	if h.Marker != wire.HealthMarker || h.Challenge != "xyz" {
 		t.Fatalf("health: %+v", h)
 	}
+	// The same listener serves the staff UI, behind its login.
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err = noFollow.Get("http://" + addr + "/ho-so")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/dang-nhap") {
+		t.Fatalf("staff inbox without login: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
 	cancel()
 	select {
 	case code := <-done:
@@ -114,5 +124,42 @@ func TestServe(t *testing.T) {
 	}
 	if !strings.Contains(errb.String(), "hub stopped") {
 		t.Fatalf("no clean stop in the log: %s", errb.String())
+	}
+}
+
+// TestStaffCommand creates a staff account with the password on stdin,
+// refuses a weak or missing one, and resets it.
+func TestStaffCommand(t *testing.T) {
+	db, err := cluster.NewDatabase(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	common := []string{"--db", db, "--blobs", filepath.Join(t.TempDir(), "blobs")}
+	staff := func(stdin string, args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), append(append([]string{"staff"}, args...), common...), strings.NewReader(stdin), &out, &errb, nil)
+		return code, out.String(), errb.String()
+	}
+	if code, _, errOut := staff("", "--username", "canbo"); code != 2 || !strings.Contains(errOut, "--name are required") {
+		t.Fatalf("no name: %d %s", code, errOut)
+	}
+	if code, _, errOut := staff("", "--username", "canbo", "--name", "Lê Thu Hà"); code != 1 || !strings.Contains(errOut, "no password on stdin") {
+		t.Fatalf("no password: %d %s", code, errOut)
+	}
+	if code, _, errOut := staff("ngắn\n", "--username", "canbo", "--name", "Lê Thu Hà"); code != 1 || !strings.Contains(errOut, "at least 8") {
+		t.Fatalf("short password: %d %s", code, errOut)
+	}
+	code, out, errOut := staff("Mật khẩu cán bộ tỉnh\r\n", "--username", "canbo", "--name", "Lê Thu Hà", "--role", "admin")
+	if code != 0 || !strings.Contains(out, "staff account canbo (admin) created") {
+		t.Fatalf("create: %d %s %s", code, out, errOut)
+	}
+	if code, _, errOut := staff("Mật khẩu khác nữa\n", "--username", "canbo", "--name", "X"); code != 1 || !strings.Contains(errOut, "taken") {
+		t.Fatalf("taken: %d %s", code, errOut)
+	}
+	if code, out, errOut := staff("Mật khẩu mới của tôi\n", "--username", "canbo", "--reset"); code != 0 || !strings.Contains(out, "unlocked") {
+		t.Fatalf("reset: %d %s %s", code, out, errOut)
+	}
+	if code, _, errOut := staff("Mật khẩu mới của tôi\n", "--username", "khongco", "--reset"); code != 1 || !strings.Contains(errOut, "not found") {
+		t.Fatalf("reset unknown: %d %s", code, errOut)
 	}
 }

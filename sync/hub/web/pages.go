@@ -1,0 +1,261 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	lifecycle "motcua/app/dossier"
+	"motcua/sync/hub"
+)
+
+// Deadline flags of a dossier, as on the desk: overdue past its
+// appointment, due soon from one working day before it.
+const (
+	flagOverdue = "overdue"
+	flagDueSoon = "due-soon"
+)
+
+func (u *UI) deadline(state string, due *time.Time, now time.Time) (flag, label string) {
+	if due == nil || !hub.Running(state) {
+		return "", ""
+	}
+	switch {
+	case now.After(*due):
+		return flagOverdue, "Quá hạn"
+	case !now.Before(u.cal.WarnFrom(*due)):
+		return flagDueSoon, "Sắp đến hạn"
+	}
+	return "", ""
+}
+
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+type inboxRow struct {
+	hub.InboxRow
+	Flag, FlagLabel string
+}
+
+type inboxData struct {
+	Communes []option
+	States   []option
+	Rows     []inboxRow
+	Total    int
+	Filtered bool
+	NextURL  string
+	FirstURL string
+}
+
+// inboxURL keeps the filters in the paging links.
+func inboxURL(commune, state, after string) string {
+	q := url.Values{}
+	if commune != "" {
+		q.Set("xa", commune)
+	}
+	if state != "" {
+		q.Set("trang-thai", state)
+	}
+	if after != "" {
+		q.Set("sau", after)
+	}
+	if len(q) == 0 {
+		return pathInbox
+	}
+	return pathInbox + "?" + q.Encode()
+}
+
+func (u *UI) inbox(w http.ResponseWriter, r *http.Request, sess *hub.StaffSession) {
+	q := r.URL.Query()
+	f := hub.InboxFilter{Commune: q.Get("xa"), State: q.Get("trang-thai"), After: q.Get("sau")}
+	if f.State != hub.InboxOpen && f.State != hub.InboxAll && !lifecycle.State(f.State).Valid() {
+		f.State = hub.InboxOpen
+	}
+	pg, err := u.hub.Inbox(r.Context(), f)
+	if errors.Is(err, hub.ErrBadCursor) {
+		http.Redirect(w, r, inboxURL(f.Commune, f.State, ""), http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		u.internal(w, r, sess, "inbox", err)
+		return
+	}
+	communes, err := u.hub.Communes(r.Context())
+	if err != nil {
+		u.internal(w, r, sess, "inbox communes", err)
+		return
+	}
+	d := inboxData{Total: pg.Total, Filtered: f.Commune != "" || f.State != hub.InboxOpen}
+	d.Communes = append(d.Communes, option{Value: "", Label: "Tất cả các xã", Selected: f.Commune == ""})
+	for _, c := range communes {
+		d.Communes = append(d.Communes, option{Value: c.Code, Label: c.Name, Selected: c.Code == f.Commune})
+	}
+	d.States = []option{
+		{Value: hub.InboxOpen, Label: "Chưa giải quyết xong", Selected: f.State == hub.InboxOpen},
+		{Value: hub.InboxAll, Label: "Tất cả trạng thái", Selected: f.State == hub.InboxAll},
+	}
+	for _, s := range lifecycle.States() {
+		d.States = append(d.States, option{Value: string(s), Label: s.Label(), Selected: string(s) == f.State})
+	}
+	now := u.cfg.Now()
+	for _, row := range pg.Rows {
+		flag, label := u.deadline(row.State, row.DueAt, now)
+		d.Rows = append(d.Rows, inboxRow{InboxRow: row, Flag: flag, FlagLabel: label})
+	}
+	if pg.Next != "" {
+		d.NextURL = inboxURL(f.Commune, f.State, pg.Next)
+	}
+	if f.After != "" {
+		d.FirstURL = inboxURL(f.Commune, f.State, "")
+	}
+	u.render(w, r, http.StatusOK, "inbox", page{Title: "Hồ sơ đến", Nav: "inbox", Staff: &sess.Staff, CSRF: sess.CSRF, Data: d})
+}
+
+// formIDs are the change IDs the action forms of one rendering carry: a
+// form submitted twice records one change.
+type formIDs struct{ Take, Note, Supplement, Result string }
+
+func newChangeID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// formInput is what the official typed, shown again after an error.
+type formInput struct {
+	Note, Items, Reason, PaperName, ResultNote string
+	Form                                       string // which form failed
+}
+
+type dossierData struct {
+	V         hub.DossierView
+	Flag      string
+	FlagLabel string
+	Allowed   hub.Allowed
+	TakenByMe bool
+	Viewer    *hub.DossierFile
+	IDs       formIDs
+	In        formInput
+}
+
+// flashes are the messages after a successful action (?da=…).
+var flashes = map[string]string{
+	"nhan":    "Đã nhận xử lý hồ sơ. Xã sẽ nhận được cập nhật ở lần đồng bộ tiếp theo.",
+	"ghi-chu": "Đã ghi nhận bước xử lý. Xã sẽ nhận được ở lần đồng bộ tiếp theo.",
+	"bo-sung": "Đã gửi yêu cầu bổ sung hồ sơ về xã.",
+	"ket-qua": "Đã đính kèm kết quả và hoàn thành hồ sơ. Xã sẽ nhận kết quả ở lần đồng bộ tiếp theo.",
+}
+
+func (u *UI) dossier(w http.ResponseWriter, r *http.Request, sess *hub.StaffSession) {
+	u.showDossier(w, r, sess, http.StatusOK, "", formInput{})
+}
+
+// showDossier renders a dossier, with msg and the official's input after a
+// failed action.
+func (u *UI) showDossier(w http.ResponseWriter, r *http.Request, sess *hub.StaffSession, status int, msg string, in formInput) {
+	v, err := u.hub.Dossier(r.Context(), r.PathValue("id"))
+	if errors.Is(err, hub.ErrNotFound) {
+		u.errorPage(w, r, sess, http.StatusNotFound, "Không tìm thấy hồ sơ", "Hồ sơ này không có trên máy chủ tỉnh.")
+		return
+	}
+	if err != nil {
+		u.internal(w, r, sess, "dossier", err)
+		return
+	}
+	d := dossierData{V: v, Allowed: hub.AllowedFor(v, sess.Staff), TakenByMe: v.TakenByID == sess.Staff.ID, In: in,
+		IDs: formIDs{Take: newChangeID(), Note: newChangeID(), Supplement: newChangeID(), Result: newChangeID()}}
+	d.Flag, d.FlagLabel = u.deadline(v.State, v.DueAt, u.cfg.Now())
+	for i := range v.Files {
+		if v.Files[i].MediaType == "application/pdf" {
+			d.Viewer = &v.Files[i]
+			break
+		}
+	}
+	if d.In.PaperName == "" {
+		d.In.PaperName = "Kết quả giải quyết: " + v.Record.Procedure.Name
+	}
+	p := page{Title: "Hồ sơ " + v.Code, Nav: "inbox", Staff: &sess.Staff, CSRF: sess.CSRF, Error: msg, Data: d}
+	if msg == "" {
+		p.Flash = flashes[r.URL.Query().Get("da")]
+	}
+	u.render(w, r, status, "dossier", p)
+}
+
+type communeRow struct {
+	hub.CommuneIndicators
+	OnTime    string
+	Digitised string
+	LastSeen  string
+	Stale     bool
+}
+
+type communesData struct {
+	From, To string // as typed
+	Rows     []communeRow
+	Problem  string
+}
+
+// parseDay reads a day as people type it (02/03/2026, 2/3/2026) or as a
+// date input sends it (2026-03-02), at midnight in Vietnam.
+func parseDay(s string) (time.Time, bool) {
+	for _, layout := range []string{"2/1/2006", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, vn); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// staleAfter is how long a commune may go without syncing before the page
+// flags it.
+const staleAfter = 24 * time.Hour
+
+func (u *UI) communes(w http.ResponseWriter, r *http.Request, sess *hub.StaffSession) {
+	q := r.URL.Query()
+	d := communesData{From: strings.TrimSpace(q.Get("tu")), To: strings.TrimSpace(q.Get("den"))}
+	var from, to *time.Time
+	if d.From != "" {
+		if t, ok := parseDay(d.From); ok {
+			from = &t
+		} else {
+			d.Problem = "Ngày bắt đầu không hợp lệ (dd/mm/yyyy)."
+		}
+	}
+	if d.To != "" {
+		if t, ok := parseDay(d.To); ok {
+			end := t.AddDate(0, 0, 1) // the whole last day
+			to = &end
+		} else {
+			d.Problem = "Ngày kết thúc không hợp lệ (dd/mm/yyyy)."
+		}
+	}
+	rows, err := u.hub.Indicators(r.Context(), from, to)
+	if err != nil {
+		u.internal(w, r, sess, "indicators", err)
+		return
+	}
+	now := u.cfg.Now()
+	for _, c := range rows {
+		row := communeRow{CommuneIndicators: c, OnTime: percent(c.OnTimeRate()), Digitised: percent(c.DigitisedRate())}
+		if c.LastSeen == nil {
+			row.LastSeen, row.Stale = "Chưa đồng bộ lần nào", true
+		} else {
+			row.LastSeen, row.Stale = ago(*c.LastSeen, now), now.Sub(*c.LastSeen) > staleAfter
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	u.render(w, r, http.StatusOK, "communes", page{Title: "Chỉ số theo xã", Nav: "communes", Staff: &sess.Staff,
+		CSRF: sess.CSRF, Error: d.Problem, Data: d})
+}
+
+func (u *UI) devices(w http.ResponseWriter, r *http.Request, sess *hub.StaffSession) {
+	ds, err := u.hub.Devices(r.Context(), "")
+	if err != nil {
+		u.internal(w, r, sess, "devices", err)
+		return
+	}
+	u.render(w, r, http.StatusOK, "devices", page{Title: "Thiết bị đồng bộ", Nav: "devices", Staff: &sess.Staff,
+		CSRF: sess.CSRF, Data: ds})
+}
