@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"motcua/app/audit"
@@ -59,9 +60,13 @@ type posting struct {
 	page int
 }
 
-// searchBudget bounds the postings one search examines: words that are
-// each common but rarely together would otherwise walk a whole list.
-var searchBudget = 20000
+// searchBudget and searchTime bound the postings one search examines and
+// its time: words that are each common but rarely together would otherwise
+// walk a whole list.
+var (
+	searchBudget = 20000
+	searchTime   = 25 * time.Millisecond
+)
 
 // Search finds pages whose OCR text has every word of q (diacritics and
 // case ignored; the last word may be the start of a word), newest scans
@@ -107,12 +112,12 @@ func (s *Service) Search(ctx context.Context, q string, limit int) (hits []Hit, 
 		}
 		var found []posting
 		seen := map[posting]bool{}
-		examined := 0
+		examined, started := 0, time.Now()
 		err := x.Scan(store.PrefixScanTerm(terms[drive], exact[drive]), nil, true, true, func(k, _ []byte) (bool, error) {
 			if ctx.Err() != nil {
 				return false, ctx.Err()
 			}
-			if examined++; examined > searchBudget {
+			if examined++; examined > searchBudget || (examined%64 == 0 && time.Since(started) > searchTime) {
 				partial = true
 				return false, nil
 			}

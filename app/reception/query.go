@@ -156,18 +156,21 @@ func (s *Service) List(ctx context.Context, q ListQuery) (Page, error) {
 			if err != nil {
 				return err
 			}
-			if !dense {
+			if !dense && (len(cursor) == 0 || cursor[0] == offsetCursor) {
 				return listCandidates(x, q, candidates, filter, probedPrefix, cursor, &page)
+			}
+			if done, err := joinList(x, q, filter, cursor, &page); done || err != nil {
+				return err
 			}
 		}
 		// take loads a listed dossier and reports whether to go on.
-		scanned := 0
+		scanned, started := 0, time.Now()
 		take := func(id string, key []byte) (bool, error) {
 			if filter != nil {
 				// A filter that matches little among many dossiers would
 				// walk them all: after the budget the page ends with what
 				// it found and a cursor, and "more" goes on from there.
-				if scanned++; scanned > filterScanBudget {
+				if scanned++; scanned > filterScanBudget || (scanned%32 == 0 && time.Since(started) > searchTime) {
 					page.Next = base64.RawURLEncoding.EncodeToString(key)
 					return false, nil
 				}
@@ -189,7 +192,7 @@ func (s *Service) List(ctx context.Context, q ListQuery) (Page, error) {
 			page.Items = append(page.Items, d)
 			return true, nil
 		}
-		if len(cursor) > 0 && cursor[0] == offsetCursor {
+		if len(cursor) > 0 && (cursor[0] == offsetCursor || cursor[0] == joinAfter || cursor[0] == joinAt) {
 			return ErrBadList
 		}
 		switch q.List {

@@ -469,8 +469,10 @@ func TestFilterSparseAndDenseAgree(t *testing.T) {
 	// and the cursor carries on, finding the same dossiers.
 	oldBudget := filterScanBudget
 	filterScanBudget = 3
+	oldJoin := joinBudget
+	joinBudget = 2
 	budgeted := collect()
-	filterScanBudget = oldBudget
+	filterScanBudget, joinBudget = oldBudget, oldJoin
 	maxCandidates = old
 	if len(sparse) != 6 || strings.Join(sparse, ",") != strings.Join(dense, ",") || strings.Join(budgeted, ",") != strings.Join(dense, ",") {
 		t.Fatalf("sparse %v\ndense %v\nbudgeted %v", sparse, dense, budgeted)

@@ -320,3 +320,35 @@ func (x *Txn) Exists(key []byte) (bool, error) {
 	}
 	return err == nil, err
 }
+
+// KeyIter walks the keys of one prefix, newest (highest) first, and can
+// seek: a search intersecting sorted posting lists leaps over the keys it
+// does not need instead of reading them. Close it before the transaction
+// ends.
+type KeyIter struct {
+	it     *badger.Iterator
+	prefix []byte
+}
+
+// ReverseKeys returns a key iterator over prefix in descending order,
+// positioned at its highest key.
+func (x *Txn) ReverseKeys(prefix []byte) *KeyIter {
+	k := &KeyIter{it: x.t.NewIterator(badger.IteratorOptions{Prefix: prefix, Reverse: true}), prefix: prefix}
+	k.it.Seek(append(append([]byte(nil), prefix...), 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF))
+	return k
+}
+
+// SeekAtMost moves to the highest key ≤ key.
+func (k *KeyIter) SeekAtMost(key []byte) { k.it.Seek(key) }
+
+// Valid reports whether the iterator is on a key of its prefix.
+func (k *KeyIter) Valid() bool { return k.it.ValidForPrefix(k.prefix) }
+
+// Suffix is the current key after the prefix; valid until the next move.
+func (k *KeyIter) Suffix() []byte { return k.it.Item().Key()[len(k.prefix):] }
+
+// Next moves to the next lower key.
+func (k *KeyIter) Next() { k.it.Next() }
+
+// Close releases the iterator.
+func (k *KeyIter) Close() { k.it.Close() }
