@@ -22,7 +22,28 @@ type openRequest struct {
 }
 
 // documentPrefixes are the only API paths that may be opened this way.
-var documentPrefixes = []string{"/api/dossiers/", "/api/register.xlsx", "/api/register.pdf"}
+var documentPrefixes = []string{"/api/dossiers/", "/api/register.xlsx", "/api/register.pdf", "/api/scans/", "/api/archive/batches/"}
+
+// openable reports whether url is a document the desktop may hand to the
+// OS: a dossier form, the register, a scan's PDF or original, a batch
+// export.
+func openable(url string) bool {
+	ok := false
+	for _, p := range documentPrefixes {
+		ok = ok || strings.HasPrefix(url, p)
+	}
+	switch {
+	case !ok || strings.Contains(url, ".."):
+		return false
+	case strings.HasPrefix(url, "/api/dossiers/"):
+		return strings.Contains(url, "/forms/")
+	case strings.HasPrefix(url, "/api/scans/"):
+		return strings.HasSuffix(url, "/pdf") || strings.HasSuffix(url, "/original")
+	case strings.HasPrefix(url, "/api/archive/batches/"):
+		return strings.HasSuffix(url, "/export.zip")
+	}
+	return true
+}
 
 func (s *server) openDocument(self http.Handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -34,11 +55,9 @@ func (s *server) openDocument(self http.Handler) http.HandlerFunc {
 		if !decodeJSON(w, r, 4096, &in) {
 			return
 		}
-		ok := false
-		for _, p := range documentPrefixes {
-			ok = ok || strings.HasPrefix(in.URL, p)
-		}
-		if !ok || strings.Contains(in.URL, "..") || (strings.HasPrefix(in.URL, "/api/dossiers/") && !strings.Contains(in.URL, "/forms/")) {
+		// The viewer's "#page=N" is not part of the document.
+		in.URL, _, _ = strings.Cut(in.URL, "#")
+		if !openable(in.URL) {
 			writeErrorMsg(w, http.StatusBadRequest, codeValidation, "Tài liệu không hợp lệ.")
 			return
 		}
@@ -60,8 +79,13 @@ func (s *server) openDocument(self http.Handler) http.HandlerFunc {
 			return
 		}
 		ext := ".pdf"
-		if strings.Contains(rec.Header().Get("Content-Type"), "spreadsheet") {
+		switch ct := rec.Header().Get("Content-Type"); {
+		case strings.Contains(ct, "spreadsheet"):
 			ext = ".xlsx"
+		case strings.Contains(ct, "zip"):
+			ext = ".zip"
+		case strings.HasPrefix(ct, "image/"):
+			ext = "." + strings.TrimPrefix(ct, "image/")
 		}
 		path := filepath.Join(s.cfg.PrintDir, fmt.Sprintf("tai-lieu-%d%s", time.Now().UnixNano(), ext))
 		if err := os.MkdirAll(s.cfg.PrintDir, 0o700); err != nil {

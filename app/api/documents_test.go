@@ -73,3 +73,23 @@ func TestOpenDocumentHandsThePDFToTheViewer(t *testing.T) {
 		t.Fatalf("viewer called for refused documents: %v", opened)
 	}
 }
+
+func TestOpenable(t *testing.T) {
+	for url, want := range map[string]bool{
+		"/api/dossiers/x/forms/receipt":      true,
+		"/api/dossiers/x":                    false,
+		"/api/register.pdf?from=2026-01-01":  true,
+		"/api/scans/j1/pdf":                  true,
+		"/api/scans/j1/original":             true,
+		"/api/scans/j1":                      false,
+		"/api/scans/j1/pages/2/image":        false,
+		"/api/archive/batches/b1/export.zip": true,
+		"/api/archive/batches/b1":            false,
+		"/api/scans/../users/pdf":            false,
+		"/api/users":                         false,
+	} {
+		if got := openable(url); got != want {
+			t.Errorf("openable(%q) = %v, want %v", url, got, want)
+		}
+	}
+}
