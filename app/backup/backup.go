@@ -160,15 +160,21 @@ func New(cfg Config) (*Service, error) {
 // Start starts the scheduler loop; Close stops it.
 func (s *Service) Start() {
 	s.loopOnce.Do(func() {
-		s.wg.Add(1)
-		go s.loop()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.ctx.Err() == nil {
+			s.wg.Add(1)
+			go s.loop()
+		}
 	})
 }
 
 // Close stops the scheduler and any running backup (its partial directory
-// is removed) and waits for them.
+// is removed) and waits for them and for a restore being prepared.
 func (s *Service) Close() {
-	s.cancel()
+	s.mu.Lock()
+	s.cancel() // under mu: a job claimed before this is in wg
+	s.mu.Unlock()
 	s.wg.Wait()
 }
 
@@ -204,17 +210,19 @@ func (s *Service) poke() {
 	}
 }
 
-// claim reserves the single job slot.
+// claim reserves the single job slot; Close waits for the job until its
+// release.
 func (s *Service) claim(job string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.job != "" {
-		return ErrBusy
-	}
 	if s.ctx.Err() != nil {
 		return fmt.Errorf("backup service closed: %w", s.ctx.Err())
 	}
+	if s.job != "" {
+		return ErrBusy
+	}
 	s.job, s.phase, s.started = job, "", s.cfg.Now()
+	s.wg.Add(1)
 	return nil
 }
 
@@ -222,6 +230,7 @@ func (s *Service) release() {
 	s.mu.Lock()
 	s.job, s.phase = "", ""
 	s.mu.Unlock()
+	s.wg.Done()
 }
 
 func (s *Service) setPhase(p string) {
@@ -247,9 +256,7 @@ func (s *Service) start(trigger, by string) error {
 	if err := s.claim("backup"); err != nil {
 		return err
 	}
-	s.wg.Add(1)
 	go func() {
-		defer s.wg.Done()
 		defer s.release()
 		res := s.run(s.ctx, trigger, by)
 		if err := s.record(res); err != nil {

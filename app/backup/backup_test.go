@@ -662,3 +662,53 @@ func lastAudit(st *store.Store) audit.Entry {
 	})
 	return last
 }
+
+func TestCloseStopsARunningBackupAndRemovesItsPartialDir(t *testing.T) {
+	d := newDesk(t)
+	d.configure(3)
+	d.svc.Close()
+	reached, release := make(chan struct{}), make(chan struct{})
+	var calls int
+	cfg := d.config(d.v.ID())
+	cfg.FreeBytes = func(dir string) (uint64, error) {
+		if dir == d.dir {
+			calls++
+			if calls == 2 { // after the store file was written, before the test restore
+				close(reached)
+				<-release
+			}
+		}
+		return 100 << 30, nil
+	}
+	svc, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.svc = svc
+	if err := svc.BackupNow(context.Background(), "u1"); err != nil {
+		t.Fatal(err)
+	}
+	<-reached
+	if parts, _ := filepath.Glob(filepath.Join(d.folder, partialPrefix+"*")); len(parts) != 1 {
+		t.Fatalf("partial dir while running: %v", parts)
+	}
+	closed := make(chan struct{})
+	go func() { svc.Close(); close(closed) }()
+	select {
+	case <-closed:
+		t.Fatal("Close returned while the backup still ran")
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	<-closed
+	if err := svc.BackupNow(context.Background(), "u1"); err == nil {
+		t.Fatal("a closed service started a backup")
+	}
+	st, err := svc.Status(context.Background())
+	if err != nil || st.Last == nil || st.Last.Problem != ProblemCanceled || st.Last.Verified {
+		t.Fatalf("after close: %+v %v", st.Last, err)
+	}
+	if entries, _ := os.ReadDir(d.folder); len(entries) != 0 {
+		t.Fatalf("the stopped backup left %v", entries)
+	}
+}
