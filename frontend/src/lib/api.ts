@@ -109,3 +109,104 @@ async function send<T>(path: string, init: RequestInit, fetchFn: typeof fetch): 
   if (resp.status === 204) return undefined as T
   return (await resp.json()) as T
 }
+
+// Backups and the audit check (admin screen "Sao lưu", app/api/backups.go).
+
+export interface BackupSettings {
+  enabled: boolean
+  folder: string
+  schedule: 'daily' | 'interval'
+  at: string
+  everyHours: number
+  keep: number
+  updatedAt?: string
+}
+
+export interface BackupVerification {
+  at: string
+  ok: boolean
+  schema: number
+  auditEntries: number
+  auditBrokenAt?: number
+  auditReason?: string
+  blobs: number
+  problem?: string
+}
+
+export interface BackupResult {
+  startedAt: string
+  finishedAt: string
+  trigger: 'schedule' | 'manual'
+  by?: string
+  name?: string
+  path?: string
+  size: number
+  blobs: number
+  verified: boolean
+  verification?: BackupVerification
+  problem?: string
+  error?: string
+  message?: string
+  removed?: string[]
+}
+
+export interface PendingRestore {
+  name: string
+  created: string
+  preparedAt: string
+  by?: string
+  replaced: string
+  verification: BackupVerification
+}
+
+export interface BackupStatus {
+  running?: 'backup' | 'restore'
+  phase?: string
+  phaseLabel?: string
+  startedAt?: string
+  last?: BackupResult
+  lastSuccess?: BackupResult
+  next?: string
+  pendingRestore?: PendingRestore
+}
+
+export interface BackupInfo {
+  name: string
+  created: string
+  size: number
+  blobs: number
+  schema: number
+  version: string
+  verified: boolean
+  verification?: BackupVerification
+  restorable: boolean
+  problem?: string
+}
+
+export interface BackupState {
+  settings: BackupSettings
+  status: BackupStatus
+}
+
+export interface BackupList extends BackupState {
+  backups: BackupInfo[]
+  folderProblem?: { code: string; message: string }
+}
+
+export interface AuditReport {
+  ok: boolean
+  entries: number
+  brokenAt?: number
+  reason?: string
+  message: string
+  checkedAt: string
+}
+
+export const getBackupSettings = () => request<BackupState>('GET', '/api/backups/settings')
+export const saveBackupSettings = (s: BackupSettings) => request<BackupState>('PUT', '/api/backups/settings', s)
+export const listBackups = () => request<BackupList>('GET', '/api/backups')
+export const backupNow = () => request<BackupState>('POST', '/api/backups')
+export const prepareRestore = (name: string) =>
+  request<BackupState & { pending: PendingRestore; message: string }>('POST', '/api/backups/restore', { name })
+export const cancelRestore = () => request<BackupState>('DELETE', '/api/backups/restore')
+export const verifyAudit = () => request<AuditReport>('GET', '/api/audit/verify')
