@@ -96,7 +96,13 @@ func setupSearchBench() (*searchBench, error) {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	b := &searchBench{dir: dir}
 	open := func(nosync bool) error {
-		b.st, err = store.Open(store.Options{Dir: filepath.Join(dir, "db"), EncryptionKey: testKey, Logger: quiet, UnsafeNoSync: nosync})
+		// MOTCUA_BENCH_PLAIN=1 measures without encryption at rest, for
+		// its cost; the desk always encrypts.
+		key := testKey
+		if os.Getenv("MOTCUA_BENCH_PLAIN") == "1" {
+			key = nil
+		}
+		b.st, err = store.Open(store.Options{Dir: filepath.Join(dir, "db"), EncryptionKey: key, Logger: quiet, UnsafeNoSync: nosync})
 		if err != nil {
 			return err
 		}
