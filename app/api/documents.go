@@ -36,7 +36,7 @@ func openable(url string) bool {
 	case !ok || strings.Contains(url, ".."):
 		return false
 	case strings.HasPrefix(url, "/api/dossiers/"):
-		return strings.Contains(url, "/forms/")
+		return strings.Contains(url, "/forms/") || strings.Contains(url, "/results/")
 	case strings.HasPrefix(url, "/api/scans/"):
 		return strings.HasSuffix(url, "/pdf") || strings.HasSuffix(url, "/original")
 	case strings.HasPrefix(url, "/api/archive/batches/"):

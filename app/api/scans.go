@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"motcua/app/blobs"
 	"motcua/app/digitize"
@@ -35,6 +36,7 @@ type Digitize interface {
 	SetMetadata(ctx context.Context, batchID, jobID string, m digitize.Metadata, by digitize.Actor) (digitize.Metadata, error)
 	Review(ctx context.Context, batchID string) ([]digitize.ReviewPage, error)
 	Export(ctx context.Context, batchID string, w io.Writer) error
+	OpenResult(ctx context.Context, dossierID, sha string) (*blobs.Reader, reception.ResultFile, error)
 	Intake(ctx context.Context) (digitize.IntakeStatus, error)
 	SetIntakeSettings(ctx context.Context, in digitize.IntakeSettings, by digitize.Actor) (digitize.IntakeSettings, error)
 	ScanFromDevice(ctx context.Context, o digitize.ScanOptions, imp digitize.ImportOptions, by digitize.Actor) (digitize.Job, error)
@@ -57,6 +59,7 @@ func (s *server) routeScans(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/scans/{id}/retry", s.retryScan)
 	mux.HandleFunc("PUT /api/scans/{id}/pages/{n}/text", s.correctPage)
 	mux.HandleFunc("GET /api/search", s.search)
+	mux.HandleFunc("GET /api/dossiers/{id}/results/{sha}", s.resultFile)
 	mux.HandleFunc("GET /api/intake", s.getIntake)
 	mux.HandleFunc("PUT /api/intake", s.putIntake)
 	mux.HandleFunc("POST /api/intake/scan", s.scanDevice)
@@ -488,4 +491,31 @@ func (s *server) scanDevice(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"job": job})
+}
+
+// resultFile serves a result paper the processing agency sent through the
+// hub.
+func (s *server) resultFile(w http.ResponseWriter, r *http.Request) {
+	f, file, err := s.cfg.Digitize.OpenResult(r.Context(), r.PathValue("id"), r.PathValue("sha"))
+	if err != nil {
+		if errors.Is(err, digitize.ErrNotFound) || errors.Is(err, reception.ErrNotFound) || errors.Is(err, blobs.ErrNotFound) || errors.Is(err, blobs.ErrInvalid) {
+			writeErrorMsg(w, http.StatusNotFound, codeNotFound, "Không tìm thấy giấy tờ kết quả.")
+			return
+		}
+		s.internal(w, r, "result file", err)
+		return
+	}
+	defer f.Close()
+	head := make([]byte, 5)
+	n, _ := io.ReadFull(f, head)
+	f.Seek(0, io.SeekStart)
+	ctype := "application/octet-stream"
+	if n == 5 && string(head) == "%PDF-" {
+		ctype = "application/pdf"
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", "inline; filename*=UTF-8''"+url.PathEscape(strings.TrimSuffix(file.Name, ".pdf")+".pdf"))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "private, no-store")
+	http.ServeContent(w, r, "", time.Time{}, f)
 }

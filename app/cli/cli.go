@@ -249,7 +249,7 @@ func openApp(dataDir string, env Env, desktop ...bool) (*app, error) {
 		return nil, err
 	}
 	syn, err := syncing.New(syncing.Config{Store: st, Office: off, HubURL: env.Getenv("MOTCUA_HUB_URL"),
-		Blobs: blobSource{bs}, AppVersion: env.Version, Logger: log})
+		Blobs: blobSource{bs}, Results: resultStore{bs}, AppVersion: env.Version, Logger: log})
 	if err != nil {
 		st.Close()
 		closeLog()

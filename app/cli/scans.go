@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"path/filepath"
@@ -75,6 +76,16 @@ func (b blobSource) OpenBlob(ctx context.Context, sha string) (syncing.BlobReade
 		return nil, fmt.Errorf("%w: %w", fs.ErrNotExist, err)
 	}
 	return r, err
+}
+
+// resultStore keeps result papers pulled from the hub (syncing.ResultStore).
+type resultStore struct{ bs *blobs.Store }
+
+func (r resultStore) Has(sha string) (bool, error) { return r.bs.Has(sha) }
+
+func (r resultStore) Put(ctx context.Context, rd io.Reader) (string, int64, error) {
+	ref, err := r.bs.Put(ctx, rd)
+	return ref.SHA256, ref.Size, err
 }
 
 // blobKey is the vault's blob key. A store created before encryption at

@@ -495,3 +495,27 @@ func (s *Service) OpenPageImage(ctx context.Context, id string, n int) (*blobs.R
 func (s *Service) tempPath(id string, kind scanning.Kind) string {
 	return filepath.Join(s.opts.TempDir, "job-"+id+"."+string(kind))
 }
+
+// OpenResult opens a result paper the hub sent for a dossier; only a file
+// the dossier lists is served.
+func (s *Service) OpenResult(ctx context.Context, dossierID, sha string) (*blobs.Reader, reception.ResultFile, error) {
+	var file reception.ResultFile
+	err := s.st.View(func(x *store.Txn) error {
+		d, err := reception.DossierByID(x, dossierID)
+		if err != nil {
+			return err
+		}
+		for _, f := range d.ResultFiles {
+			if f.SHA256 == sha {
+				file = f
+				return nil
+			}
+		}
+		return ErrNotFound
+	})
+	if err != nil {
+		return nil, file, err
+	}
+	r, err := s.blobs.Open(sha)
+	return r, file, err
+}

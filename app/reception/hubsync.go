@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"motcua/app/audit"
@@ -57,6 +58,21 @@ type HubChange struct {
 	SupplementItems []string
 	Amount          int64
 	ResultDocs      []string // names of the result papers
+	// ResultFiles are the papers that came as files, already in the blob
+	// store when the change is applied.
+	ResultFiles []ResultFile
+}
+
+// addResultFiles records files on d and reports whether any was new.
+func addResultFiles(d *Dossier, files []ResultFile) bool {
+	added := false
+	for _, f := range files {
+		if !slices.ContainsFunc(d.ResultFiles, func(g ResultFile) bool { return g.SHA256 == f.SHA256 }) {
+			d.ResultFiles = append(d.ResultFiles, f)
+			added = true
+		}
+	}
+	return added
 }
 
 // HubOutcome is what applying a hub change did.
@@ -166,6 +182,7 @@ func (s *Service) ApplyHubChange(ctx context.Context, ch HubChange, inTx func(x 
 				}
 				d.State, d.UpdatedAt = to, s.now()
 				d.EventSeq++
+				addResultFiles(&d, ch.ResultFiles)
 				if err := putEvent(x, d.ID, d.EventSeq, ev); err != nil {
 					return err
 				}
@@ -177,6 +194,13 @@ func (s *Service) ApplyHubChange(ctx context.Context, ch HubChange, inTx func(x 
 				res.Outcome = HubAlready
 			default:
 				res.Outcome, res.Problem = HubConflict, HubProblemTransition
+			}
+			// The desk recorded the result itself, or the paper came with
+			// a note: the files are kept all the same.
+			if (res.Outcome == HubAlready || res.Outcome == HubNoted) && addResultFiles(&d, ch.ResultFiles) {
+				if err := x.SetJSON(store.KeyDossier(d.ID), &d); err != nil {
+					return err
+				}
 			}
 		}
 		res.Dossier = d

@@ -85,15 +85,18 @@ type Dossier struct {
 	SupplementItems []string             `json:"supplementItems,omitempty"`
 	Reason          string               `json:"reason,omitempty"`
 	ResultDocs      []string             `json:"resultDocs,omitempty"`
-	ResultAt        *time.Time           `json:"resultAt,omitempty"`
-	ReturnedAt      *time.Time           `json:"returnedAt,omitempty"`
-	ReturnMethod    dossier.ReturnMethod `json:"returnMethod,omitempty"`
-	ReceiverName    string               `json:"receiverName,omitempty"`
-	Fee             int64                `json:"fee"`
-	Note            string               `json:"note,omitempty"`
-	CreatedBy       string               `json:"createdBy"`
-	EventSeq        uint64               `json:"eventSeq"`
-	UpdatedAt       time.Time            `json:"updatedAt"`
+	// ResultFiles are result papers the processing agency sent as files
+	// through the hub, kept in the blob store.
+	ResultFiles  []ResultFile         `json:"resultFiles,omitempty"`
+	ResultAt     *time.Time           `json:"resultAt,omitempty"`
+	ReturnedAt   *time.Time           `json:"returnedAt,omitempty"`
+	ReturnMethod dossier.ReturnMethod `json:"returnMethod,omitempty"`
+	ReceiverName string               `json:"receiverName,omitempty"`
+	Fee          int64                `json:"fee"`
+	Note         string               `json:"note,omitempty"`
+	CreatedBy    string               `json:"createdBy"`
+	EventSeq     uint64               `json:"eventSeq"`
+	UpdatedAt    time.Time            `json:"updatedAt"`
 }
 
 // Active reports whether the dossier's legal clock is running.
@@ -162,3 +165,10 @@ var (
 func ptr(t time.Time) *time.Time { return &t }
 
 func errorf(format string, a ...any) error { return fmt.Errorf(format, a...) }
+
+// ResultFile is a result paper received as a file.
+type ResultFile struct {
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"motcua/app/dossier"
@@ -42,7 +43,14 @@ func (s *Service) pullAll(ctx context.Context, cl *client.Client, applier Change
 			return classify(err)
 		}
 		for _, ch := range resp.Changes {
-			res, err := applier.ApplyHubChange(ctx, hubChange(ch), s.keep(ch))
+			hc := hubChange(ch)
+			// Files first: a result paper is in the blob store before the
+			// change that names it is applied; a failed download leaves
+			// the cursor where it is, for the next pull.
+			if hc.ResultFiles, err = s.fetchResults(ctx, cl, ch); err != nil {
+				return classify(err)
+			}
+			res, err := applier.ApplyHubChange(ctx, hc, s.keep(ch))
 			if err != nil {
 				return fmt.Errorf("apply change %s: %w", ch.ID, err)
 			}
@@ -71,6 +79,43 @@ func (s *Service) pullAll(ctx context.Context, cl *client.Client, applier Change
 		s.log.Info("hub changes applied", "count", applied)
 	}
 	return nil
+}
+
+// fetchResults downloads the result papers of ch that are not stored yet.
+// A paper the hub no longer serves (404) is recorded by name only: the
+// change must not be stuck behind it forever.
+func (s *Service) fetchResults(ctx context.Context, cl *client.Client, ch wire.Change) ([]reception.ResultFile, error) {
+	var out []reception.ResultFile
+	if s.cfg.Results == nil {
+		return nil, nil
+	}
+	for _, r := range ch.Results {
+		b := r.Blob
+		if !wire.ValidSHA256(b.SHA256) {
+			continue
+		}
+		if ok, err := s.cfg.Results.Has(b.SHA256); err != nil {
+			return nil, err
+		} else if !ok {
+			pr, pw := io.Pipe()
+			go func() { pw.CloseWithError(cl.Download(ctx, b.SHA256, b.Size, pw)) }()
+			sum, _, err := s.cfg.Results.Put(ctx, pr)
+			pr.CloseWithError(err)
+			var we *wire.Error
+			if errors.As(err, &we) && we.Code == wire.CodeNotFound {
+				s.log.Warn("result paper not on the hub; kept by name", "change", ch.ID, "sha256", b.SHA256)
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("result paper %s: %w", b.SHA256, err)
+			}
+			if sum != b.SHA256 {
+				return nil, fmt.Errorf("result paper %s: stored %s", b.SHA256, sum)
+			}
+		}
+		out = append(out, reception.ResultFile{Name: r.Name, SHA256: b.SHA256, Size: b.Size})
+	}
+	return out, nil
 }
 
 // hubChange translates a wire change into the desk's vocabulary.

@@ -5,16 +5,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"motcua/app/blobs"
 	"motcua/app/digitize"
+	"motcua/app/dossier"
+	"motcua/app/reception"
 	"motcua/internal/scantest"
 	"motcua/scanning"
 	"motcua/scanning/fitz"
+	"motcua/sync/hub"
+	"motcua/sync/wire"
 )
 
 type testBlobs struct{ bs *blobs.Store }
@@ -87,5 +94,66 @@ func TestScansReachTheHub(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	if n := e.count("SELECT count(*) FROM events WHERE dossier_id = $1 AND action = 'attach_scans'", dos.ID); n != 1 {
 		t.Fatalf("%d attach_scans events after binding again", n)
+	}
+}
+
+type testResults struct{ bs *blobs.Store }
+
+func (r testResults) Has(sha string) (bool, error) { return r.bs.Has(sha) }
+func (r testResults) Put(ctx context.Context, rd io.Reader) (string, int64, error) {
+	ref, err := r.bs.Put(ctx, rd)
+	return ref.SHA256, ref.Size, err
+}
+
+// TestResultPaperReachesTheDesk: the result paper an official attaches on
+// the hub is downloaded into the desk's blob store (hash-checked) before the
+// change naming it is applied, and the dossier lists it.
+func TestResultPaperReachesTheDesk(t *testing.T) {
+	e := newHubEnv(t)
+	bs, err := blobs.Open(filepath.Join(t.TempDir(), "blobs"), bytes.Repeat([]byte{4}, 32), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newDesk(t, commune, func(c *Config) { c.Results = testResults{bs} })
+	d.enrol(e)
+	d.sync.Start(d.rec)
+	dos := d.receive()
+	waitFor(t, 30*time.Second, "the dossier on the hub", func() bool {
+		return e.count("SELECT count(*) FROM dossiers WHERE id = $1", dos.ID) == 1
+	})
+	ctx := context.Background()
+	staff, err := e.srv.CreateStaff(ctx, hub.NewStaff{Username: "tuphap", FullName: "Lê Thị Tư Pháp", Password: "mật khẩu dài đủ mạnh 2026"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paper := append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("Bản sao đã chứng thực. "), 400)...)
+	ref, err := e.srv.PutResultPaper(ctx, bytes.NewReader(paper), "Bản sao đã chứng thực", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.Take(ctx, hub.StaffAction{ChangeID: uuid.NewString(), DossierID: dos.ID, ExpectState: "received", Staff: staff}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.RecordResult(ctx, hub.StaffAction{ChangeID: uuid.NewString(), DossierID: dos.ID, ExpectState: "processing", Staff: staff},
+		[]wire.ResultPaper{{Name: "Bản sao đã chứng thực", Blob: ref}}, ""); err != nil {
+		t.Fatal(err)
+	}
+	d.sync.SyncNow()
+	var got reception.Dossier
+	waitFor(t, 30*time.Second, "the result at the desk", func() bool {
+		got, _, _ = d.rec.Get(ctx, dos.ID)
+		return got.State == dossier.StateResultReady
+	})
+	if len(got.ResultFiles) != 1 || got.ResultFiles[0].SHA256 != ref.SHA256 || got.ResultFiles[0].Name != "Bản sao đã chứng thực" {
+		t.Fatalf("result files %+v", got.ResultFiles)
+	}
+	r, err := bs.Open(ref.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	kept, _ := io.ReadAll(r)
+	if !bytes.Equal(kept, paper) {
+		t.Fatal("the stored paper differs from the hub's")
 	}
 }

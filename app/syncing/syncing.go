@@ -51,12 +51,22 @@ type BlobSource interface {
 	OpenBlob(ctx context.Context, sha256 string) (BlobReader, error)
 }
 
+// ResultStore keeps the result papers the hub sends as files (the desk's
+// blob store). Put returns the SHA-256 and size of what it stored.
+type ResultStore interface {
+	Has(sha256 string) (bool, error)
+	Put(ctx context.Context, r io.Reader) (sha256 string, size int64, err error)
+}
+
 // Config configures a Service.
 type Config struct {
 	Store  *store.Store
 	Office SettingsSource
 	// Blobs reads referenced files; nil parks items that reference any.
 	Blobs BlobSource
+	// Results stores result papers pulled from the hub; nil keeps only
+	// their names.
+	Results ResultStore
 	// HubURL is the hub address offered before enrolment (for example from
 	// MOTCUA_HUB_URL); the enrolled address wins once there is one.
 	HubURL string

@@ -2,6 +2,8 @@ package client
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -123,4 +125,33 @@ func (c *Client) Upload(ctx context.Context, b wire.MissingBlob, r io.ReaderAt, 
 		}
 		offset = next
 	}
+}
+
+// ErrBlobDigest is wrapped when a downloaded file is not the one asked for.
+var ErrBlobDigest = errors.New("downloaded blob does not match its SHA-256")
+
+// Download writes blob sum (a result paper the hub sent with a change) to
+// w, checking its length and SHA-256; w sees the bytes as they arrive, so
+// the caller must discard them on error.
+func (c *Client) Download(ctx context.Context, sum string, size int64, w io.Writer) error {
+	if !wire.ValidSHA256(sum) || size < 0 {
+		return fmt.Errorf("download %s: invalid blob", sum)
+	}
+	resp, err := c.do(ctx, call{method: http.MethodGet, path: "/v1/blobs/" + sum, signed: true})
+	if err != nil {
+		return fmt.Errorf("download %s: %w", sum, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return failure(resp, "download "+sum)
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(resp.Body, size+1))
+	if err != nil {
+		return fmt.Errorf("download %s: %w", sum, err)
+	}
+	if n != size || hex.EncodeToString(h.Sum(nil)) != sum {
+		return fmt.Errorf("download %s: %w (%d bytes, want %d)", sum, ErrBlobDigest, n, size)
+	}
+	return nil
 }

@@ -119,6 +119,8 @@ export interface Dossier {
   resultDelivery: string
   leadAgency?: string
   resultDocs?: string[] | null
+  /** Result papers the processing agency sent as files through the hub. */
+  resultFiles?: { name: string; sha256: string; size: number }[] | null
   returnedAt?: string
   receiverName?: string
   fee: number
