@@ -210,3 +210,100 @@ export const prepareRestore = (name: string) =>
   request<BackupState & { pending: PendingRestore; message: string }>('POST', '/api/backups/restore', { name })
 export const cancelRestore = () => request<BackupState>('DELETE', '/api/backups/restore')
 export const verifyAudit = () => request<AuditReport>('GET', '/api/audit/verify')
+
+// Scan intake besides uploads (#/so-hoa, panel "Nguồn nhập"; app/api/scans.go):
+// the watch folder the scanner's own software saves into, and scanning
+// straight from a scanner through SANE.
+
+export interface ScannerDevice {
+  id: string
+  name: string
+}
+
+export interface IntakeStatus {
+  watchFolder: string
+  watching: boolean
+  watchError?: string
+  imported: number // files the watcher imported since the program started
+  sane: boolean
+  scanners: ScannerDevice[] | null
+}
+
+export interface DeviceScan {
+  device?: string // "" lets SANE pick its default scanner
+  dpi?: number
+  colour?: boolean
+  feeder?: boolean
+  dossierId?: string
+  component?: string
+  batchId?: string
+}
+
+// The resolutions the desk offers; the server takes 150–600 dpi.
+export const SCAN_DPIS = [150, 200, 300, 400, 600] as const
+export const DEFAULT_SCAN_DPI = 300
+
+// deviceScanBody is what POST /api/intake/scan is sent: empty choices are
+// left out, and a component only goes with its dossier.
+export function deviceScanBody(s: DeviceScan): DeviceScan {
+  const b: DeviceScan = { dpi: s.dpi || DEFAULT_SCAN_DPI, colour: !!s.colour, feeder: !!s.feeder }
+  if (s.device) b.device = s.device
+  if (s.dossierId) {
+    b.dossierId = s.dossierId
+    if (s.component) b.component = s.component.normalize('NFC')
+  }
+  if (s.batchId) b.batchId = s.batchId
+  return b
+}
+
+// scannerLabel names a scanner in the list: its model, led by its SANE
+// name when another scanner has the same model (two of one kind).
+export function scannerLabel(s: ScannerDevice, all: readonly ScannerDevice[]): string {
+  const name = s.name.trim() || s.id
+  return all.some((o) => o.id !== s.id && o.name.trim() === s.name.trim()) ? `${s.id} · ${name}` : name
+}
+
+// The answer lists scanners, which takes SANE a few seconds: ask rarely.
+export const getIntake = (fetchFn?: typeof fetch) => request<IntakeStatus>('GET', '/api/intake', undefined, fetchFn)
+// putIntake sets the watch folder (admin); "" stops watching.
+export const putIntake = (watchFolder: string, fetchFn?: typeof fetch) =>
+  request<{ watchFolder: string }>('PUT', '/api/intake', { watchFolder: watchFolder.trim() }, fetchFn)
+// scanFromDevice answers once every page is scanned (a full feeder takes a
+// minute or more) with the new job, which then goes through the queue.
+export const scanFromDevice = (s: DeviceScan, fetchFn?: typeof fetch) =>
+  request<{ job: import('./scans').Job }>('POST', '/api/intake/scan', deviceScanBody(s), fetchFn)
+
+// IntakeTracker paces the panel while a folder is watched: the job counts
+// are cheap and polled often; a change means a file came in (refresh the
+// job list) and the watcher's status should be asked again, but not more
+// than once per minGap ms; the status is asked at least every maxGap ms
+// (a share that went away).
+export class IntakeTracker {
+  private total = -1
+  private lastStatus: number
+  private pending = false
+
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly minGap = 10_000,
+    private readonly maxGap = 60_000,
+  ) {
+    this.lastStatus = now()
+  }
+
+  // statusLoaded records a fresh status.
+  statusLoaded(): void {
+    this.lastStatus = this.now()
+    this.pending = false
+  }
+
+  // seen takes the job counts of a poll and says what to refresh.
+  seen(c: { queued: number; running: number; done: number; failed: number }): { jobs: boolean; status: boolean } {
+    const total = c.queued + c.running + c.done + c.failed
+    const jobs = this.total >= 0 && total !== this.total
+    this.total = total
+    if (jobs) this.pending = true
+    const age = this.now() - this.lastStatus
+    return { jobs, status: (this.pending && age >= this.minGap) || age >= this.maxGap }
+  }
+}
