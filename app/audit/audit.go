@@ -11,27 +11,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"motcua/app/store"
+	"motcua/sync/wire"
 )
 
-// Entry is one audited action.
-type Entry struct {
-	Seq    uint64    `json:"seq"`
-	At     time.Time `json:"at"` // device time
-	Actor  string    `json:"actor"`
-	Role   string    `json:"role,omitempty"`
-	Action string    `json:"action"`
-	Object string    `json:"object"` // e.g. "dossier/<id>", "settings/office"
-	// Before and After are SHA-256 hex digests of the object's stored
-	// document around the change ("" when it did not exist).
-	Before  string `json:"before,omitempty"`
-	After   string `json:"after,omitempty"`
-	Summary string `json:"summary,omitempty"`
-	Prev    string `json:"prev"`
-	Hash    string `json:"hash"`
-}
+// Entry is one audited action. It is the wire's AuditEntry, so the desk
+// and the hub hash an entry with one function (wire.AuditEntry.ComputeHash)
+// and the chain the desk writes is the chain the hub checks.
+type Entry = wire.AuditEntry
 
 type head struct {
 	Seq  uint64 `json:"seq"`
@@ -39,7 +27,7 @@ type head struct {
 }
 
 // genesis is the Prev of the first entry.
-const genesis = "0000000000000000000000000000000000000000000000000000000000000000"
+const genesis = wire.AuditGenesis
 
 // Digest returns the SHA-256 hex of a stored document, for Before/After.
 func Digest(doc []byte) string {
@@ -47,13 +35,6 @@ func Digest(doc []byte) string {
 		return ""
 	}
 	s := sha256.Sum256(doc)
-	return hex.EncodeToString(s[:])
-}
-
-func (e Entry) computeHash() string {
-	e.Hash = ""
-	b, _ := json.Marshal(e) // fixed struct: field order is stable
-	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
 
@@ -70,7 +51,7 @@ func Append(x *store.Txn, e Entry) (Entry, error) {
 	e.Seq = h.Seq + 1
 	e.Prev = h.Hash
 	e.At = e.At.UTC()
-	e.Hash = e.computeHash()
+	e.Hash = e.ComputeHash()
 	if err := x.SetJSON(store.KeyAudit(e.Seq), e); err != nil {
 		return Entry{}, err
 	}
@@ -78,6 +59,40 @@ func Append(x *store.Txn, e Entry) (Entry, error) {
 		return Entry{}, err
 	}
 	return e, nil
+}
+
+// Head returns the seq and hash of the chain's last entry (0 and the
+// genesis hash for an empty chain).
+func Head(st *store.Store) (uint64, string, error) {
+	h := head{Hash: genesis}
+	err := st.View(func(x *store.Txn) error { return x.GetJSON(store.KeyAuditHead(), &h) })
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return 0, "", fmt.Errorf("audit head: %w", err)
+	}
+	return h.Seq, h.Hash, nil
+}
+
+// Since returns up to limit entries after seq, in order, as they are
+// stored (the hub checks them; Verify is the local check). It stops before
+// a missing entry; an entry that cannot be read is an error.
+func Since(st *store.Store, seq uint64, limit int) ([]Entry, error) {
+	var out []Entry
+	err := st.View(func(x *store.Txn) error {
+		want := seq + 1
+		return x.Scan(store.PrefixAudit(), store.KeyAudit(want), false, false, func(_, val []byte) (bool, error) {
+			var e Entry
+			if err := json.Unmarshal(val, &e); err != nil {
+				return false, fmt.Errorf("audit entry %d is not readable: %w", want, err)
+			}
+			if e.Seq != want {
+				return false, nil
+			}
+			out = append(out, e)
+			want++
+			return len(out) < limit, nil
+		})
+	})
+	return out, err
 }
 
 // Report is the outcome of Verify.
@@ -109,7 +124,7 @@ func Verify(st *store.Store) (Report, error) {
 				r.BrokenAt, r.Reason = want, fmt.Sprintf("entry %d missing (found %d)", want, e.Seq)
 			case e.Prev != prev:
 				r.BrokenAt, r.Reason = e.Seq, "link to the previous entry does not match"
-			case e.computeHash() != e.Hash:
+			case e.ComputeHash() != e.Hash:
 				r.BrokenAt, r.Reason = e.Seq, "entry content does not match its hash"
 			}
 			if r.BrokenAt != 0 {

@@ -180,29 +180,34 @@ func marshalGolden(t *testing.T, v any) []byte {
 // marshal the same. A change here is a protocol change: bump the version.
 func TestGolden(t *testing.T) {
 	for _, g := range goldens() {
-		t.Run(g.file, func(t *testing.T) {
-			path := filepath.Join("testdata", g.file)
-			got := marshalGolden(t, g.value)
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./sync/wire -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Fatalf("marshal differs from %s:\n got: %s\nwant: %s", path, got, want)
-			}
-			back := g.empty()
-			if err := wire.DecodeStrict(bytes.NewReader(want), wire.MaxPushBytes, back); err != nil {
-				t.Fatalf("strict decode of %s: %v", path, err)
-			}
-			if again := marshalGolden(t, reflect.ValueOf(back).Elem().Interface()); !bytes.Equal(again, want) {
-				t.Fatalf("round trip of %s differs:\n got: %s", path, again)
-			}
-		})
+		t.Run(g.file, func(t *testing.T) { checkGolden(t, g.file, g.value, g.empty()) })
+	}
+}
+
+// checkGolden compares value's JSON with testdata/file (rewriting the file
+// with -update) and decodes the file strictly into back, a pointer, which
+// must marshal to the same bytes.
+func checkGolden(t *testing.T, file string, value, back any) {
+	t.Helper()
+	path := filepath.Join("testdata", file)
+	got := marshalGolden(t, value)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./sync/wire -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("marshal differs from %s:\n got: %s\nwant: %s", path, got, want)
+	}
+	if err := wire.DecodeStrict(bytes.NewReader(want), wire.MaxPushBytes, back); err != nil {
+		t.Fatalf("strict decode of %s: %v", path, err)
+	}
+	if again := marshalGolden(t, reflect.ValueOf(back).Elem().Interface()); !bytes.Equal(again, want) {
+		t.Fatalf("round trip of %s differs:\n got: %s", path, again)
 	}
 }
 
