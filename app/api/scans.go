@@ -37,9 +37,9 @@ type Digitize interface {
 	Review(ctx context.Context, batchID string) ([]digitize.ReviewPage, error)
 	Export(ctx context.Context, batchID string, w io.Writer) error
 	OpenResult(ctx context.Context, dossierID, sha string) (*blobs.Reader, reception.ResultFile, error)
-	Intake(ctx context.Context) (digitize.IntakeStatus, error)
+	Intake(ctx context.Context, refresh bool) (digitize.IntakeStatus, error)
 	SetIntakeSettings(ctx context.Context, in digitize.IntakeSettings, by digitize.Actor) (digitize.IntakeSettings, error)
-	ScanFromDevice(ctx context.Context, o digitize.ScanOptions, imp digitize.ImportOptions, by digitize.Actor) (digitize.Job, error)
+	ScanFromDevice(ctx context.Context, o digitize.ScanOptions, imp digitize.ImportOptions, by digitize.Actor) (digitize.Job, bool, error)
 }
 
 // maxUpload bounds one imported file at the HTTP layer; the use case has
@@ -444,7 +444,7 @@ func (d *deferredWriter) Write(p []byte) (int, error) {
 }
 
 func (s *server) getIntake(w http.ResponseWriter, r *http.Request) {
-	st, err := s.cfg.Digitize.Intake(r.Context())
+	st, err := s.cfg.Digitize.Intake(r.Context(), r.URL.Query().Get("refresh") != "")
 	if err != nil {
 		s.scanError(w, r, "intake", err)
 		return
@@ -483,14 +483,18 @@ func (s *server) scanDevice(w http.ResponseWriter, r *http.Request) {
 			Fields: map[string]string{"dpi": "Độ phân giải phải từ 150 đến 600 dpi (khuyến nghị 300)."}}})
 		return
 	}
-	job, err := s.cfg.Digitize.ScanFromDevice(r.Context(), digitize.ScanOptions{Device: in.Device, DPI: in.DPI,
+	job, dup, err := s.cfg.Digitize.ScanFromDevice(r.Context(), digitize.ScanOptions{Device: in.Device, DPI: in.DPI,
 		Colour: in.Colour, Feeder: in.Feeder}, digitize.ImportOptions{DossierID: in.DossierID, Component: in.Component,
 		BatchID: in.BatchID}, scanActor(r))
 	if err != nil {
 		s.scanError(w, r, "scan from device", err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"job": job})
+	status := http.StatusAccepted
+	if dup {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, map[string]any{"job": job, "duplicate": dup})
 }
 
 // resultFile serves a result paper the processing agency sent through the

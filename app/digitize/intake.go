@@ -53,6 +53,8 @@ type watchState struct {
 	watching bool
 	err      string
 	imported int
+	devices  []sane.Device // scanners found at listed
+	listed   time.Time
 }
 
 // IntakeSettings returns the intake settings.
@@ -115,8 +117,9 @@ func checkWatchFolder(dir string) error {
 	return os.Remove(f.Name())
 }
 
-// Intake reports the watch folder and the scanners.
-func (s *Service) Intake(ctx context.Context) (IntakeStatus, error) {
+// Intake reports the watch folder and the scanners; refresh looks for
+// scanners again instead of using the list of the last minute.
+func (s *Service) Intake(ctx context.Context, refresh bool) (IntakeStatus, error) {
 	in, err := s.IntakeSettings(ctx)
 	if err != nil {
 		return IntakeStatus{}, err
@@ -127,15 +130,40 @@ func (s *Service) Intake(ctx context.Context) (IntakeStatus, error) {
 	s.watch.mu.Unlock()
 	if sc := s.opts.Scanner; sc != nil && sc.Available() {
 		st.SANE = true
-		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if devs, err := sc.List(ctx); err == nil {
-			st.Scanners = append(st.Scanners, devs...)
-		} else {
+		devs, err := s.scanners(ctx, refresh)
+		if err != nil {
 			s.log.Warn("list scanners", "err", err)
 		}
+		st.Scanners = append(st.Scanners, devs...)
 	}
 	return st, nil
+}
+
+// scannerTTL: looking for scanners takes seconds (SANE probes USB and the
+// network), so the list is kept a minute unless asked to look again.
+const scannerTTL = time.Minute
+
+func (s *Service) scanners(ctx context.Context, refresh bool) ([]sane.Device, error) {
+	s.watch.mu.Lock()
+	if !refresh && s.watch.devices != nil && time.Since(s.watch.listed) < scannerTTL {
+		devs := s.watch.devices
+		s.watch.mu.Unlock()
+		return devs, nil
+	}
+	s.watch.mu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	devs, err := s.opts.Scanner.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if devs == nil {
+		devs = []sane.Device{}
+	}
+	s.watch.mu.Lock()
+	s.watch.devices, s.watch.listed = devs, time.Now()
+	s.watch.mu.Unlock()
+	return devs, nil
 }
 
 // fileSeen is what the watcher saw of a file at the last poll.
@@ -287,29 +315,30 @@ func moveFile(from, to string) error {
 type ScanOptions = sane.Options
 
 // ScanFromDevice scans pages from a scanner into one image-only PDF (one
-// lossless image per page, in order) and imports it as a job.
-func (s *Service) ScanFromDevice(ctx context.Context, o ScanOptions, imp ImportOptions, by Actor) (Job, error) {
+// lossless image per page, in order) and imports it as a job; duplicate
+// says the same pages were scanned and imported before.
+func (s *Service) ScanFromDevice(ctx context.Context, o ScanOptions, imp ImportOptions, by Actor) (job Job, duplicate bool, err error) {
 	sc := s.opts.Scanner
 	if sc == nil || !sc.Available() {
-		return Job{}, sane.ErrUnavailable
+		return Job{}, false, sane.ErrUnavailable
 	}
 	if o.DPI <= 0 {
 		o.DPI = 300
 	}
 	dir, err := os.MkdirTemp(s.opts.TempDir, "scanner-*")
 	if err != nil {
-		return Job{}, err
+		return Job{}, false, err
 	}
 	defer os.RemoveAll(dir)
 	pages, err := sc.Scan(ctx, dir, o)
 	if err != nil {
-		return Job{}, err
+		return Job{}, false, err
 	}
 	name := "may-quet-" + s.now().Format("20060102-150405") + ".pdf"
 	pdf := filepath.Join(dir, name)
 	f, err := os.Create(pdf)
 	if err != nil {
-		return Job{}, err
+		return Job{}, false, err
 	}
 	w, err := searchpdf.NewWriter(f, searchpdf.Options{Title: name, Creator: "Một Cửa Xã", Lang: "vi", Created: s.now()})
 	for _, p := range pages {
@@ -328,9 +357,8 @@ func (s *Service) ScanFromDevice(ctx context.Context, o ScanOptions, imp ImportO
 		err = cerr
 	}
 	if err != nil {
-		return Job{}, fmt.Errorf("assemble scanned pages: %w", err)
+		return Job{}, false, fmt.Errorf("assemble scanned pages: %w", err)
 	}
 	imp.Source = "scanner"
-	job, _, err := s.ImportFile(ctx, pdf, name, imp, by)
-	return job, err
+	return s.ImportFile(ctx, pdf, name, imp, by)
 }

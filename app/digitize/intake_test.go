@@ -93,7 +93,7 @@ func TestWatchFolder(t *testing.T) {
 	if jobs, _, _ := f.svc.List(context.Background(), ListQuery{}); len(jobs) != 1 {
 		t.Errorf("second copy made a job: %d jobs", len(jobs))
 	}
-	st, err := f.svc.Intake(context.Background())
+	st, err := f.svc.Intake(context.Background(), false)
 	if err != nil || !st.Watching || st.Imported != 1 || st.WatchFolder != dir {
 		t.Errorf("intake status %+v %v", st, err)
 	}
@@ -118,12 +118,18 @@ func TestScanFromDevice(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(cfg, "dll.conf"), []byte("test\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A grid: the test device's default solid black is a page
+	// the pipeline rightly calls blank; see TestAllBlankScanFails.
+	grid := "test-picture \"Grid\"\n"
+	if err := os.WriteFile(filepath.Join(cfg, "test.conf"), []byte(grid), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	f.svc.opts.Scanner = sane.Scanner{Env: []string{"SANE_CONFIG_DIR=" + cfg}}
-	st, err := f.svc.Intake(context.Background())
+	st, err := f.svc.Intake(context.Background(), false)
 	if err != nil || !st.SANE || len(st.Scanners) == 0 {
 		t.Fatalf("intake %+v %v", st, err)
 	}
-	job, err := f.svc.ScanFromDevice(context.Background(), ScanOptions{Device: st.Scanners[0].ID, DPI: 150, Feeder: true, MaxPages: 3},
+	job, _, err := f.svc.ScanFromDevice(context.Background(), ScanOptions{Device: st.Scanners[0].ID, DPI: 150, Feeder: true, MaxPages: 3},
 		ImportOptions{}, operator)
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +143,22 @@ func TestScanFromDevice(t *testing.T) {
 	}
 	// No scanner: a clear error, nothing queued.
 	f.svc.opts.Scanner = sane.Scanner{Command: "khong-co-scanimage"}
-	if _, err := f.svc.ScanFromDevice(context.Background(), ScanOptions{}, ImportOptions{}, operator); !errors.Is(err, sane.ErrUnavailable) {
+	if _, _, err := f.svc.ScanFromDevice(context.Background(), ScanOptions{}, ImportOptions{}, operator); !errors.Is(err, sane.ErrUnavailable) {
 		t.Errorf("no scanner: %v", err)
+	}
+}
+
+// TestAllBlankScanFails: a file whose every page is blank fails with its own
+// message instead of making an empty searchable PDF.
+func TestAllBlankScanFails(t *testing.T) {
+	f := newFixture(t)
+	file := scan(t, [][]string{{}, {}}, nil, 150)
+	job, _, err := f.svc.Import(context.Background(), bytes.NewReader(file), "trang.pdf", ImportOptions{}, operator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := f.runUntil(t, job.ID)[job.ID]
+	if j.State != StateFailed || j.Error == nil || j.Error.Code != "all_blank" || len(j.Blank) != 2 || j.PDF != nil {
+		t.Fatalf("all-blank job: %+v %+v", j, j.Error)
 	}
 }

@@ -298,12 +298,19 @@ type pageAddr struct {
 	Page int    `json:"page"`
 }
 
+// ErrAllBlank: every page of the file is blank (the back of the sheets,
+// the scanner's cover closed on nothing); there is nothing to keep.
+var ErrAllBlank = errors.New("every page is blank")
+
 // finish assembles the searchable PDF from the stored pages and marks the
 // job done.
 func (s *Service) finish(ctx context.Context, id string) error {
 	var job Job
 	if err := s.st.View(func(x *store.Txn) error { return s.getJob(x, id, &job) }); err != nil {
 		return err
+	}
+	if job.PDFPages == 0 {
+		return s.fail(id, fmt.Errorf("%s: %d pages: %w", job.Name, job.Pages, ErrAllBlank))
 	}
 	tmp, err := os.CreateTemp(s.opts.TempDir, "pdf-*")
 	if err != nil {
@@ -374,20 +381,6 @@ func (s *Service) assemble(ctx context.Context, job *Job, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if len(pages) == 0 && job.Pages > 0 {
-		// Every page is blank: keep the first rather than write an empty PDF.
-		if err := s.st.View(func(x *store.Txn) error {
-			v, err := x.Get(store.KeyScanPage(job.ID, 1))
-			if err != nil {
-				return err
-			}
-			p, err := decodePage(v)
-			pages = append(pages, p)
-			return err
-		}); err != nil {
-			return err
-		}
-	}
 	for _, p := range pages {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -398,11 +391,7 @@ func (s *Service) assemble(ctx context.Context, job *Job, out io.Writer) error {
 		}
 		var stored []Word
 		if err := s.st.View(func(x *store.Txn) error {
-			err := x.GetJSON(store.KeyScanWords(job.ID, p.N), &stored)
-			if errors.Is(err, store.ErrNotFound) {
-				return nil // a blank page kept as the only page
-			}
-			return err
+			return x.GetJSON(store.KeyScanWords(job.ID, p.N), &stored)
 		}); err != nil {
 			return err
 		}
@@ -527,6 +516,8 @@ func Classify(err error) (code, message string) {
 	switch {
 	case errors.Is(err, blobs.ErrDiskFull):
 		return "", ""
+	case errors.Is(err, ErrAllBlank):
+		return "all_blank", "Mọi trang của tệp đều trắng. Kiểm tra mặt giấy đặt vào máy quét và nắp máy rồi quét lại."
 	case errors.As(err, &tl):
 		return "file_too_large", where + fmt.Sprintf("ảnh quá lớn (%d × %d điểm ảnh, tối đa %d triệu điểm ảnh).", tl.Width, tl.Height, tl.Limit/1_000_000)
 	case errors.As(err, &fl):

@@ -17,6 +17,8 @@ import { join, resolve } from 'node:path'
 import { after, before, test } from 'node:test'
 import { apiAs, launchBrowser, OFFICE, setupDesk, shotPath, startServer, tempDir } from './harness.mjs'
 
+const GRID = 'test-picture "Grid"\n'
+
 const root = resolve(import.meta.dirname, '..', '..')
 const ADMIN = { username: 'quantri', password: 'mật khẩu quản trị' }
 
@@ -32,6 +34,9 @@ before(async () => {
   mkdirSync(watchDir)
   // SANE's virtual test device alone: scanimage -L lists test:0 and test:1.
   writeFileSync(join(saneDir, 'dll.conf'), 'test\n')
+  // A grid rather than the device's default solid black, which the
+  // pipeline rightly calls a blank page (an all-blank scan fails).
+  writeFileSync(join(saneDir, 'test.conf'), GRID)
   execFileSync('go', ['build', '-o', mkdoc, './internal/scantest/mkdoc'], { cwd: root, stdio: 'inherit' })
   ;[b, srv] = await Promise.all([
     launchBrowser(),
@@ -246,7 +251,7 @@ test('scanning the test device’s feeder through the UI: busy while it runs, th
 
   // A feeder that gives no page: the server's message, nothing imported.
   const total = (c) => c.queued + c.running + c.done + c.failed
-  writeFileSync(join(saneDir, 'test.conf'), 'read-status-code "SANE_STATUS_NO_DOCS"\n')
+  writeFileSync(join(saneDir, 'test.conf'), GRID + 'read-status-code "SANE_STATUS_NO_DOCS"\n')
   try {
     await scanBtn.click()
     const err = panel.getByTestId('intake-scan-error')
@@ -254,7 +259,7 @@ test('scanning the test device’s feeder through the UI: busy while it runs, th
     assert.equal(await err.innerText(), 'Máy quét không trả về trang nào. Kiểm tra giấy trong khay, nắp máy và kết nối rồi thử lại.')
     assert.equal(await panel.getByTestId('intake-scanned').count(), 0)
   } finally {
-    rmSync(join(saneDir, 'test.conf'))
+    writeFileSync(join(saneDir, 'test.conf'), GRID)
   }
   assert.equal(total((await desk('/api/scans?limit=1')).body.counts), total(before) + 1, 'only the good scan made a job')
 
