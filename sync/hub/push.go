@@ -279,45 +279,58 @@ func replayResult(id string, stored, got []byte, hubAt time.Time, conflictReason
 
 const eventConflictReason = "Sự kiện này đã được gửi trước đó với nội dung khác."
 
-// putEvent gets-or-creates one commune event and moves the hub's copy of
-// the dossier. The dossier row is locked first, so events on one dossier
-// apply one at a time, and an event that expects a state the dossier has
-// left (the processing agency moved it) is a conflict for a person.
-func (s *Server) putEvent(ctx context.Context, tx pgx.Tx, dev device, e *wire.Event, it *pushItem) (wire.ItemResult, error) {
+// storedEvent answers an event whose ID the hub already holds as a replay
+// (or a conflicting rewrite); ok is false when it holds no such event.
+func storedEvent(ctx context.Context, tx pgx.Tx, id string, hash []byte) (res wire.ItemResult, ok bool, err error) {
 	var (
-		hash  []byte
-		hubAt time.Time
+		stored []byte
+		hubAt  time.Time
 	)
-	err := tx.QueryRow(ctx, "SELECT content_sha256, hub_received_at FROM events WHERE id = $1", e.ID).Scan(&hash, &hubAt)
-	if err == nil {
-		return replayResult(e.ID, hash, it.hash, hubAt, eventConflictReason), nil
+	err = tx.QueryRow(ctx, "SELECT content_sha256, hub_received_at FROM events WHERE id = $1", id).Scan(&stored, &hubAt)
+	if noRows(err) {
+		return wire.ItemResult{}, false, nil
 	}
-	if !noRows(err) {
-		return wire.ItemResult{}, err
+	if err != nil {
+		return wire.ItemResult{}, false, err
 	}
+	return replayResult(id, stored, hash, hubAt, eventConflictReason), true, nil
+}
+
+// putEvent gets-or-creates one commune event and moves the hub's copy of
+// the dossier, in two statements on the common path: the first locks the
+// dossier row (so events on one dossier apply one at a time) and reads
+// whether the event is already stored; the second inserts the event and,
+// only if it was inserted, moves the dossier. An event that expects a state
+// the dossier has left (the processing agency moved it) is a conflict for a
+// person.
+func (s *Server) putEvent(ctx context.Context, tx pgx.Tx, dev device, e *wire.Event, it *pushItem) (wire.ItemResult, error) {
 	var (
 		agencyID int64
 		state    string
+		hash     []byte
+		hubAt    *time.Time
 	)
-	err = tx.QueryRow(ctx, "SELECT agency_id, state FROM dossiers WHERE id = $1 FOR UPDATE", e.DossierID).Scan(&agencyID, &state)
+	err := tx.QueryRow(ctx, `
+		SELECT d.agency_id, d.state, e.content_sha256, e.hub_received_at
+		FROM dossiers d LEFT JOIN events e ON e.id = $2
+		WHERE d.id = $1 FOR UPDATE OF d`, e.DossierID, e.ID).Scan(&agencyID, &state, &hash, &hubAt)
 	if noRows(err) {
+		// No such dossier here; the ID may still be a stored event's.
+		if res, ok, err := storedEvent(ctx, tx, e.ID, it.hash); ok || err != nil {
+			return res, err
+		}
 		return rejected(e.ID, http.StatusUnprocessableEntity, wire.CodeUnknownDossier,
 			"Máy chủ tỉnh chưa có hồ sơ của sự kiện này; cần gửi hồ sơ trước."), nil
 	}
 	if err != nil {
 		return wire.ItemResult{}, err
 	}
+	if hash != nil {
+		return replayResult(e.ID, hash, it.hash, *hubAt, eventConflictReason), nil
+	}
 	if agencyID != dev.AgencyID {
 		return rejected(e.ID, http.StatusForbidden, wire.CodeWrongCommune,
 			"Hồ sơ của sự kiện này thuộc đơn vị khác."), nil
-	}
-	// The row lock may have waited for a concurrent push of this very event.
-	err = tx.QueryRow(ctx, "SELECT content_sha256, hub_received_at FROM events WHERE id = $1", e.ID).Scan(&hash, &hubAt)
-	if err == nil {
-		return replayResult(e.ID, hash, it.hash, hubAt, eventConflictReason), nil
-	}
-	if !noRows(err) {
-		return wire.ItemResult{}, err
 	}
 	attach := e.Action == wire.ActionAttachScans
 	if attach {
@@ -325,39 +338,50 @@ func (s *Server) putEvent(ctx context.Context, tx pgx.Tx, dev device, e *wire.Ev
 		e.To, e.NationalStatus = state, 0
 	}
 	if state != e.From && !attach {
+		// The row lock may have waited for a concurrent push of this very
+		// event, which moved the dossier: that is a replay, not a conflict.
+		if res, ok, err := storedEvent(ctx, tx, e.ID, it.hash); ok || err != nil {
+			return res, err
+		}
 		return wire.ItemResult{ID: e.ID, Outcome: wire.OutcomeConflict, Status: http.StatusConflict, Code: wire.CodeStateConflict,
 			Reason: fmt.Sprintf("Hồ sơ trên máy chủ tỉnh đang ở trạng thái %q, không phải %q như khi thao tác; cần cập nhật từ máy chủ tỉnh rồi xem lại.",
 				state, e.From)}, nil
 	}
-	if err := tx.QueryRow(ctx, `
-		INSERT INTO events (id, dossier_id, origin, action, from_state, to_state, at, actor, record, content_sha256, device_id)
-		VALUES ($1, $2, 'commune', $3, $4, $5, $6, $7, $8, $9, $10)
-		ON CONFLICT (id) DO NOTHING RETURNING hub_received_at`,
-		e.ID, e.DossierID, e.Action, e.From, e.To, e.At, e.Actor, it.record, it.hash, dev.ID).Scan(&hubAt); noRows(err) {
-		// The same ID raced in against another dossier: whatever it is, it
-		// is not this content's first arrival.
-		if err := tx.QueryRow(ctx, "SELECT content_sha256, hub_received_at FROM events WHERE id = $1", e.ID).Scan(&hash, &hubAt); err != nil {
-			return wire.ItemResult{}, err
-		}
-		return replayResult(e.ID, hash, it.hash, hubAt, eventConflictReason), nil
-	} else if err != nil {
-		return wire.ItemResult{}, err
-	}
 	// An apology's new date is not the legal deadline (QĐ 766 measures
-	// against the appointment before it); a supplement's is.
-	if attach {
-		if _, err := tx.Exec(ctx, `UPDATE dossiers SET has_scan = has_scan OR $2, updated_at = now(),
-			export_xid = pg_current_xact_id() WHERE id = $1`, e.DossierID, len(it.sums) > 0); err != nil {
-			return wire.ItemResult{}, err
-		}
-	} else if _, err := tx.Exec(ctx, `
-		UPDATE dossiers SET state = $2, national_status = $3, due_at = coalesce($4, due_at),
-			legal_due_at = CASE WHEN $5 = 'apologize_extend' THEN coalesce(legal_due_at, due_at)
-				ELSE coalesce($4, legal_due_at) END,
-			result_at = CASE WHEN $2 = 'result_ready' AND result_at IS NULL THEN $6 ELSE result_at END,
-			has_scan = has_scan OR $7,
+	// against the appointment before it); a supplement's is. The dossier
+	// moves only if the event was inserted: ON CONFLICT DO NOTHING means
+	// the same ID raced in (whatever it is, not this content's first
+	// arrival).
+	move := `UPDATE dossiers SET state = $5, national_status = $11, due_at = coalesce($12, due_at),
+			legal_due_at = CASE WHEN $3 = 'apologize_extend' THEN coalesce(legal_due_at, due_at)
+				ELSE coalesce($12, legal_due_at) END,
+			result_at = CASE WHEN $5 = 'result_ready' AND result_at IS NULL THEN $6 ELSE result_at END,
+			has_scan = has_scan OR $13,
 			updated_at = now(), export_xid = pg_current_xact_id()
-		WHERE id = $1`, e.DossierID, e.To, e.NationalStatus, e.DueAt, e.Action, e.At, len(it.sums) > 0); err != nil {
+		WHERE id = $2 AND EXISTS (SELECT 1 FROM ins)`
+	args := []any{e.ID, e.DossierID, e.Action, e.From, e.To, e.At, e.Actor, it.record, it.hash, dev.ID,
+		e.NationalStatus, e.DueAt, len(it.sums) > 0}
+	if attach {
+		move = `UPDATE dossiers SET has_scan = has_scan OR $11, updated_at = now(), export_xid = pg_current_xact_id()
+		WHERE id = $2 AND EXISTS (SELECT 1 FROM ins)`
+		args = append(args[:10], len(it.sums) > 0)
+	}
+	var at time.Time
+	err = tx.QueryRow(ctx, `
+		WITH ins AS (
+			INSERT INTO events (id, dossier_id, origin, action, from_state, to_state, at, actor, record, content_sha256, device_id)
+			VALUES ($1, $2, 'commune', $3, $4, $5, $6, $7, $8, $9, $10)
+			ON CONFLICT (id) DO NOTHING RETURNING hub_received_at),
+		moved AS (`+move+`)
+		SELECT hub_received_at FROM ins`, args...).Scan(&at)
+	if noRows(err) {
+		res, ok, err := storedEvent(ctx, tx, e.ID, it.hash)
+		if err == nil && !ok {
+			err = fmt.Errorf("event %s neither inserted nor stored", e.ID)
+		}
+		return res, err
+	}
+	if err != nil {
 		return wire.ItemResult{}, err
 	}
 	if len(it.sums) > 0 {
@@ -366,5 +390,5 @@ func (s *Server) putEvent(ctx context.Context, tx pgx.Tx, dev device, e *wire.Ev
 			return wire.ItemResult{}, err
 		}
 	}
-	return wire.ItemResult{ID: e.ID, Outcome: wire.OutcomeCreated, Status: http.StatusCreated, HubReceivedAt: utcPtr(hubAt)}, nil
+	return wire.ItemResult{ID: e.ID, Outcome: wire.OutcomeCreated, Status: http.StatusCreated, HubReceivedAt: utcPtr(at)}, nil
 }
