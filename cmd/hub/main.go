@@ -7,6 +7,8 @@
 //	hub enrol-code  mint a one-time enrolment code for a commune's device
 //	hub revoke      revoke a device
 //	hub staff       create a staff account of the web UI (password on stdin)
+//	hub import-bundle   apply a commune's outbox bundle (USB stick) like a push
+//	hub export-bundle   write a device's changes as a signed bundle for its USB stick
 //	hub version
 //
 // Every flag has an environment variable (shown in -h) so the hub can run
@@ -26,6 +28,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -56,6 +59,10 @@ commands:
   revoke       revoke a device: --device ID [--reason TEXT]
   staff        create a staff account of the web UI: --username --name [--role staff|admin] [--agency CODE];
                or set a new password and unlock it: --username --reset. The password is read from stdin.
+  import-bundle  apply a commune's outbox bundle (from a USB stick) with the rules of a push:
+               [--results-to OUT] FILE; OUT gets the commune's changes since the desk's cursor
+  export-bundle  write a device's changes and result papers as a bundle signed by the hub:
+               --device ID [--since CURSOR] --to FILE
   version      print the version
 
 Run "hub COMMAND -h" for the flags of a command.
@@ -234,9 +241,106 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			fmt.Fprintf(stdout, "staff account %s (%s) created\n", st.Username, st.Role)
 			return nil
 		})
+	case "import-bundle":
+		c.register(fs)
+		resultsTo := fs.String("results-to", "", "also write the changes since the desk's cursor to this bundle file")
+		if err := fs.Parse(args); err != nil {
+			return 2
+		}
+		if fs.NArg() != 1 {
+			fmt.Fprintln(stderr, "hub import-bundle: give the bundle file: hub import-bundle [flags] FILE")
+			return 2
+		}
+		return withServer(ctx, &c, stderr, func(s *hub.Server) error {
+			return importBundle(ctx, s, fs.Arg(0), *resultsTo, stdout)
+		})
+	case "export-bundle":
+		c.register(fs)
+		dev := fs.String("device", "", "device ID the bundle is for")
+		since := fs.String("since", "", "the desk's pull cursor (from its outbox bundle); empty for every change")
+		to := fs.String("to", "", "bundle file to write")
+		if err := fs.Parse(args); err != nil {
+			return 2
+		}
+		if *dev == "" || *to == "" {
+			fmt.Fprintln(stderr, "hub export-bundle: --device and --to are required")
+			return 2
+		}
+		return withServer(ctx, &c, stderr, func(s *hub.Server) error {
+			return exportBundle(ctx, s, *dev, *since, *to, stdout)
+		})
 	}
 	fmt.Fprintf(stderr, "hub: unknown command %q\n\n%s", cmd, usage)
 	return 2
+}
+
+// importBundle applies an outbox bundle and prints what happened to each
+// item the hub did not take; with resultsTo it writes the changes bundle
+// for the same device from the desk's cursor.
+func importBundle(ctx context.Context, s *hub.Server, path, resultsTo string, stdout io.Writer) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	res, err := s.ImportBundle(ctx, f, fi.Size())
+	if code, msg, refused := hub.BundleRefusal(err); refused {
+		return fmt.Errorf("bundle refused (%s): %s\n%w", code, msg, err)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "bundle %s from device %s (%s), written %s\n", res.BundleID, res.DeviceID, res.CommuneCode,
+		res.CreatedAt.Format(time.RFC3339))
+	fmt.Fprintf(stdout, "%d created, %d already here, %d refused; %d new files\n", res.Created, res.Duplicates, res.Refused, res.BlobsStored)
+	for _, r := range append(append([]wire.ItemResult{}, res.Dossiers...), res.Events...) {
+		if !r.Accepted() {
+			fmt.Fprintf(stdout, "  %s %s %s: %s\n", r.ID, r.Outcome, r.Code, r.Reason)
+		}
+	}
+	fmt.Fprintf(stdout, "desk cursor: %q\n", res.Cursor)
+	if resultsTo == "" {
+		return nil
+	}
+	return exportBundle(ctx, s, res.DeviceID, res.Cursor, resultsTo, stdout)
+}
+
+// exportBundle writes the changes bundle to path through a temporary file
+// that is synced before it takes the name: a USB stick pulled out early
+// leaves no half bundle under the real name.
+func exportBundle(ctx context.Context, s *hub.Server, deviceID, since, path string, stdout io.Writer) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".hub-bundle-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	m, err := s.ExportChangesBundle(ctx, deviceID, since, tmp)
+	if code, msg, refused := hub.BundleRefusal(err); refused {
+		return fmt.Errorf("no bundle for this device (%s): %s\n%w", code, msg, err)
+	}
+	if err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s: %d changes, %d result files, from %q to %q", path, len(m.Items), len(m.Blobs), m.Since, m.Cursor)
+	if m.More {
+		fmt.Fprint(stdout, " (more changes remain: export again from the new cursor)")
+	}
+	fmt.Fprintln(stdout)
+	return nil
 }
 
 // readPassword reads the password from the first line of stdin, so it

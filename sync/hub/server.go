@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -25,6 +26,8 @@ type Server struct {
 	metrics *metrics
 	uploads keyLocks
 	epoch   string // prefix of pull cursors; see hub_meta
+	// bundleKey signs the changes bundles carried to communes (bundle.go).
+	bundleKey ed25519.PrivateKey
 }
 
 // New connects to the database, migrates its schema and returns a Server.
@@ -51,6 +54,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := db.QueryRow(ctx, "SELECT epoch FROM hub_meta").Scan(&s.epoch); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("hub: read epoch: %w", err)
+	}
+	if s.bundleKey, err = loadBundleKey(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("hub: %w", err)
 	}
 	s.handler = s.routes()
 	s.log.Info("hub ready", "schema", version, "protocol", wire.Current.String(), "epoch", s.epoch)
@@ -107,6 +114,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("HEAD /v1/blobs/{sum}", s.device(s.handleBlobHead))
 	mux.HandleFunc("PATCH /v1/blobs/{sum}", s.device(s.handleBlobPatch))
 	mux.HandleFunc("GET /v1/blobs/{sum}", s.device(s.handleBlobGet))
+	mux.HandleFunc("POST "+wire.PathAudit, s.device(s.handleAudit))
+	mux.HandleFunc("GET "+wire.BundleKeyPath, s.handleBundleKey)
 	mux.HandleFunc("GET /metrics", s.metrics.serve)
 
 	mux.HandleFunc("PUT /admin/v1/agencies/{code}", s.admin(s.adminPutAgency))
@@ -117,6 +126,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /admin/v1/blobs", s.admin(s.adminPutBlob))
 	mux.HandleFunc("GET /admin/v1/blobs/{sum}", s.admin(s.adminGetBlob))
 	mux.HandleFunc("GET /admin/v1/export/dvcqg", s.admin(s.adminExport))
+	mux.HandleFunc("POST /admin/v1/bundles", s.admin(s.adminImportBundle))
+	mux.HandleFunc("GET /admin/v1/devices/{id}/changes-bundle", s.admin(s.adminExportBundle))
 	return s.observe(recoverPanics(s.log, envelopeUnmatched(mux)))
 }
 
