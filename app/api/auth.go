@@ -50,6 +50,8 @@ var routeRoles = map[string][]accounts.Role{
 	"PUT /api/users/{id}":                   {accounts.RoleAdmin},
 	"POST /api/users/{id}/password":         {accounts.RoleAdmin},
 	"POST /api/sync/enrol":                  {accounts.RoleAdmin},
+	"POST /api/sync/bundle":                 {accounts.RoleAdmin, accounts.RoleClerk},
+	"POST /api/sync/bundle/import":          {accounts.RoleAdmin},
 	"PUT /api/calendar/overrides/{year}":    {accounts.RoleAdmin},
 	"DELETE /api/calendar/overrides/{year}": {accounts.RoleAdmin},
 	"POST /api/dossiers":                    {accounts.RoleClerk, accounts.RoleLeader},

@@ -3,7 +3,10 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -89,6 +92,133 @@ func (s *server) routeSync(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/sync/now", s.syncNow)
 	mux.HandleFunc("GET /api/sync/conflicts", s.syncConflicts)
 	mux.HandleFunc("GET /api/sync/notes/{dossierId}", s.syncNotes)
+	if b, ok := s.cfg.Sync.(SyncBundles); ok {
+		mux.HandleFunc("POST /api/sync/bundle", func(w http.ResponseWriter, r *http.Request) { s.syncExportBundle(w, r, b) })
+		mux.HandleFunc("POST /api/sync/bundle/import", func(w http.ResponseWriter, r *http.Request) { s.syncImportBundle(w, r, b) })
+	}
+}
+
+// SyncBundles is the no-network fallback of the sync use case (a signed
+// bundle file on a USB stick); the routes exist when Sync implements it.
+type SyncBundles interface {
+	ExportBundle(ctx context.Context, open func(syncing.BundleInfo) (io.Writer, error)) (syncing.BundleInfo, error)
+	ImportResults(ctx context.Context, r io.ReaderAt, size int64) (syncing.ResultsImport, error)
+}
+
+// Error codes of the bundle routes (and wire.CodeBundle* for a refused file).
+const (
+	codeNotEnrolled    = "not_enrolled"
+	codeHubKeyUnknown  = "hub_key_unknown"
+	codeBundleNotOurs  = "bundle_other_device"
+	codeBundleGap      = "bundle_gap"
+	codeSyncNotRunning = "sync_not_running"
+)
+
+// maxResultsBundle bounds an uploaded changes bundle (result papers included).
+const maxResultsBundle = 2 << 30
+
+// Headers of the bundle download: what the file holds, for the screen.
+const (
+	bundleHeaderID    = "Motcua-Bundle-Id"
+	bundleHeaderItems = "Motcua-Bundle-Items"
+	bundleHeaderFiles = "Motcua-Bundle-Files"
+	bundleHeaderHeld  = "Motcua-Bundle-Held"
+)
+
+var bundleMessages = map[string]string{
+	codeNotEnrolled:   "Máy này chưa đăng ký với máy chủ tỉnh nên chưa lập được gói đồng bộ. Cần đăng ký thiết bị trước (mục Đồng bộ, tài khoản quản trị).",
+	codeHubKeyUnknown: "Máy chưa nhận được khóa của máy chủ tỉnh để kiểm tra gói kết quả. Cần kết nối với máy chủ tỉnh ít nhất một lần sau khi đăng ký, rồi nhập lại gói.",
+	codeBundleNotOurs: "Gói kết quả này được lập cho thiết bị hoặc đơn vị khác, không nhập vào máy này.",
+	codeBundleGap: "Gói kết quả bắt đầu sau các cập nhật máy này đã nhận, nhập vào sẽ bỏ sót cập nhật. " +
+		"Đề nghị máy chủ tỉnh lập gói từ vị trí máy đang có (ghi trong gói USB mới nhất của xã).",
+	codeSyncNotRunning:       "Chức năng đồng bộ chưa chạy trên máy này; khởi động lại phần mềm rồi thử lại.",
+	wire.CodeBundleInvalid:   "Tệp không phải gói đồng bộ hợp lệ của Một Cửa Xã.",
+	wire.CodeBundleSignature: "Chữ ký của gói không hợp lệ: gói không do máy chủ tỉnh lập, hoặc đã bị sửa sau khi ký. Không nhập gì từ gói này.",
+	wire.CodeBundleTampered:  "Nội dung gói không khớp với bảng kê đã ký (tệp bị sửa hoặc hỏng khi sao chép). Không nhập gì từ gói này.",
+}
+
+// syncExportBundle streams the pending outbox as a signed bundle file
+// ("Xuất gói USB"). Nothing is marked synced.
+func (s *server) syncExportBundle(w http.ResponseWriter, r *http.Request, b SyncBundles) {
+	var started bool
+	_, err := b.ExportBundle(r.Context(), func(info syncing.BundleInfo) (io.Writer, error) {
+		h := w.Header()
+		h.Set("Content-Type", wire.BundleContentType)
+		h.Set("Content-Disposition", `attachment; filename="`+info.FileName+`"`)
+		h.Set("Cache-Control", "no-store")
+		h.Set(bundleHeaderID, info.ID)
+		h.Set(bundleHeaderItems, strconv.Itoa(info.Items))
+		h.Set(bundleHeaderFiles, strconv.Itoa(info.Blobs))
+		h.Set(bundleHeaderHeld, strconv.Itoa(info.Held))
+		w.WriteHeader(http.StatusOK)
+		started = true
+		return w, nil
+	})
+	switch {
+	case err == nil:
+	case started:
+		// Half a file must not look like a whole one: cut the download.
+		s.log.Error("sync bundle export after the download started", "err", err)
+		panic(http.ErrAbortHandler)
+	default:
+		s.bundleError(w, r, "sync bundle export", err)
+	}
+}
+
+// syncImportBundle applies a changes bundle from the hub (the request body
+// is the file), as a pull would.
+func (s *server) syncImportBundle(w http.ResponseWriter, r *http.Request, b SyncBundles) {
+	f, err := os.CreateTemp("", "motcua-goi-ket-qua-*.zip")
+	if err != nil {
+		s.internal(w, r, "sync bundle import", err)
+		return
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	n, err := io.Copy(f, http.MaxBytesReader(w, r.Body, maxResultsBundle))
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		writeErrorMsg(w, http.StatusRequestEntityTooLarge, "file_too_large", fmt.Sprintf("Tệp quá lớn (tối đa %d GB).", maxResultsBundle>>30))
+		return
+	}
+	if err != nil {
+		s.internal(w, r, "sync bundle import", err)
+		return
+	}
+	res, err := b.ImportResults(r.Context(), f, n)
+	if err != nil {
+		s.bundleError(w, r, "sync bundle import", err)
+		return
+	}
+	st, err := s.cfg.Sync.Status(r.Context())
+	if err != nil {
+		s.internal(w, r, "sync status", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"import": res, "status": viewSyncStatus(st)})
+}
+
+func (s *server) bundleError(w http.ResponseWriter, r *http.Request, op string, err error) {
+	code, status := "", http.StatusUnprocessableEntity
+	switch {
+	case errors.Is(err, syncing.ErrNotEnrolled):
+		code, status = codeNotEnrolled, http.StatusConflict
+	case errors.Is(err, syncing.ErrNoHubKey):
+		code, status = codeHubKeyUnknown, http.StatusConflict
+	case errors.Is(err, syncing.ErrBundleGap):
+		code, status = codeBundleGap, http.StatusConflict
+	case errors.Is(err, syncing.ErrNotStarted):
+		code, status = codeSyncNotRunning, http.StatusServiceUnavailable
+	case errors.Is(err, syncing.ErrBundleNotOurs):
+		code = codeBundleNotOurs
+	case wire.BundleErrorCode(err) != "":
+		code = wire.BundleErrorCode(err)
+	default:
+		s.internal(w, r, op, err)
+		return
+	}
+	s.log.Warn(op+": refused", "code", code, "err", err)
+	writeErrorMsg(w, status, code, bundleMessages[code])
 }
 
 type syncStatusView struct {

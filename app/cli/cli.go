@@ -230,6 +230,9 @@ func openApp(dataDir string, env Env, desktop ...bool) (*app, error) {
 		return nil, err
 	}
 	off := office.NewService(st)
+	if v != nil {
+		off.SetVault(v) // a new recovery key from the UI
+	}
 	if recovery != "" {
 		// Shown once in the UI (first run) until the office confirms it
 		// printed or wrote it down; kept only inside the encrypted store.
@@ -407,6 +410,7 @@ func runAudit(args []string, env Env) error {
 func runRestore(args []string, env Env) error {
 	fs, data := newFlags("restore", env)
 	from := fs.String("from", "", "tệp sao lưu")
+	keep := fs.Bool("keep-device", false, "giữ đăng ký thiết bị với máy chủ tỉnh (chỉ khi máy cũ đã hỏng hẳn)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -423,7 +427,7 @@ func runRestore(args []string, env Env) error {
 	}
 	log, closeLog := newLogger(*data, env.Stderr)
 	defer closeLog()
-	if err := restoreBackup(*data, f, env, log); err != nil {
+	if err := restoreBackup(*data, f, env, log, *keep); err != nil {
 		log.Error("restore", "err", err, "from", *from)
 		return err
 	}

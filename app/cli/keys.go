@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"motcua/app/audit"
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"filippo.io/age"
 	"github.com/zalando/go-keyring"
@@ -95,7 +97,50 @@ func backupOptions(v *vault.Vault) (store.BackupOptions, error) {
 
 // restoreBackup restores the backup in r into dataDir (which must be empty
 // or missing), decrypting it with the vault in its header when there is one.
-func restoreBackup(dataDir string, r io.Reader, env Env, log *slog.Logger) error {
+func restoreBackup(dataDir string, r io.Reader, env Env, log *slog.Logger, keepDevice bool) error {
+	if err := restoreStore(dataDir, r, env, log); err != nil {
+		return err
+	}
+	if keepDevice {
+		return nil
+	}
+	return forgetDevice(dataDir, env, log)
+}
+
+// forgetDevice drops the hub enrolment from a restored store: a backup
+// restored on another PC would otherwise sync as the PC it came from, and
+// the hub could not tell the two apart. The desk enrols again with a new
+// code (the old device should be revoked at the hub); --keep-device keeps it
+// when the old PC is gone for good.
+func forgetDevice(dataDir string, env Env, log *slog.Logger) error {
+	var key []byte
+	if vault.Exists(dataDir) {
+		v, err := vault.Unlock(dataDir, vaultOptions(env))
+		if err != nil {
+			return err
+		}
+		key = v.DataKey()
+	}
+	st, err := store.Open(store.Options{Dir: filepath.Join(dataDir, "db"), EncryptionKey: key, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return st.Update(func(x *store.Txn) error {
+		if ok, err := x.Exists(store.KeySyncDevice()); err != nil || !ok {
+			return err
+		}
+		if err := x.Delete(store.KeySyncDevice()); err != nil {
+			return err
+		}
+		log.Info("restored store: hub enrolment dropped; enrol this PC again")
+		_, err := audit.Append(x, audit.Entry{At: time.Now(), Actor: "restore", Role: "system", Action: "restore_forget_device",
+			Object: "settings/sync_device", Summary: "khôi phục: cần đăng ký lại thiết bị với máy chủ tỉnh"})
+		return err
+	})
+}
+
+func restoreStore(dataDir string, r io.Reader, env Env, log *slog.Logger) error {
 	h, body, err := store.ReadBackupHeader(r)
 	if err != nil {
 		return err

@@ -26,6 +26,7 @@ import (
 	"motcua/app/store"
 	"motcua/sync/client"
 	"motcua/sync/outbox"
+	"motcua/sync/wire"
 )
 
 // SettingsSource gives the office settings (the commune's agency code).
@@ -123,6 +124,8 @@ type Service struct {
 	cancelCycle context.CancelFunc
 	offlineN    int
 	purgedAt    time.Time
+	keyAt       time.Time // when the bundle key of hub keyFor was last fetched (bundle_key.go)
+	keyFor      string
 
 	stop    context.CancelFunc
 	wg      sync.WaitGroup
@@ -316,6 +319,7 @@ func (s *Service) cycle(parent context.Context) time.Duration {
 		return s.offline(err)
 	}
 	s.markOnline()
+	s.learnHubKey(ctx, cl)
 	if blocked {
 		s.holdBack()
 		return s.cfg.PollInterval
@@ -334,6 +338,19 @@ func (s *Service) cycle(parent context.Context) time.Duration {
 		wait = min(wait, max(next.Sub(s.cfg.Now()), 10*time.Millisecond))
 	}
 	return wait
+}
+
+// takeCycle stops a running cycle and holds off the next one until the
+// returned func is called: for work that must not interleave with a push
+// or a pull (importing a bundle moves the pull cursor).
+func (s *Service) takeCycle() (release func()) {
+	s.mu.Lock()
+	if s.cancelCycle != nil {
+		s.cancelCycle()
+	}
+	s.mu.Unlock()
+	s.cycleMu.Lock()
+	return s.cycleMu.Unlock
 }
 
 // offline records a failed health check and returns the back-off.
@@ -470,6 +487,9 @@ type Status struct {
 	Conflicts int           `json:"conflicts"`
 	// ClockOffset is the hub's clock minus this PC's, in seconds.
 	ClockOffset int64 `json:"clockOffsetSeconds"`
+	// HubKeyID names the hub's bundle key once the desk has learned it:
+	// only then can it import a changes bundle (bundle.go).
+	HubKeyID string `json:"hubKeyId,omitempty"`
 }
 
 // Status reads the current state; it never waits for the network.
@@ -489,6 +509,9 @@ func (s *Service) Status(ctx context.Context) (Status, error) {
 	out := Status{Outbox: counts, Conflicts: conflicts, HubURL: s.cfg.HubURL, LastPushAt: st.LastPushAt, LastPullAt: st.LastPullAt}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(st.HubKey) > 0 && s.cl != nil && st.HubKeyHub == s.cl.BaseURL() {
+		out.HubKeyID = wire.BundleKeyID(st.HubKey)
+	}
 	if d := s.dev; d != nil && d.DeviceID != "" {
 		at := d.EnrolledAt
 		out.Enrolled, out.HubURL, out.DeviceID, out.DeviceName = true, d.HubURL, d.DeviceID, d.DeviceName
@@ -511,6 +534,10 @@ type syncState struct {
 	CursorHub  string     `json:"cursorHub"` // the hub the cursor belongs to
 	LastPushAt *time.Time `json:"lastPushAt,omitempty"`
 	LastPullAt *time.Time `json:"lastPullAt,omitempty"`
+	// HubKey is the hub's bundle public key as HubKeyHub served it; a
+	// changes bundle must verify with it.
+	HubKey    []byte `json:"hubKey,omitempty"`
+	HubKeyHub string `json:"hubKeyHub,omitempty"`
 }
 
 func loadState(st *store.Store) (syncState, error) {

@@ -1,0 +1,411 @@
+package syncing
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"motcua/app/blobs"
+	"motcua/app/dossier"
+	"motcua/app/reception"
+	"motcua/app/store"
+	"motcua/sync/hub"
+	"motcua/sync/outbox"
+	"motcua/sync/wire"
+)
+
+// exportBundle writes d's outbox bundle into memory.
+func (d *desk) exportBundle() ([]byte, BundleInfo) {
+	d.t.Helper()
+	var buf bytes.Buffer
+	var opened BundleInfo
+	info, err := d.sync.ExportBundle(context.Background(), func(i BundleInfo) (io.Writer, error) {
+		opened = i
+		return &buf, nil
+	})
+	if err != nil {
+		d.t.Fatalf("export bundle: %v", err)
+	}
+	if opened.ID != info.ID || opened.Items != info.Items {
+		d.t.Fatalf("open saw %+v, the export returned %+v", opened, info)
+	}
+	return buf.Bytes(), info
+}
+
+func (d *desk) importResults(data []byte) (ResultsImport, error) {
+	return d.sync.ImportResults(context.Background(), bytes.NewReader(data), int64(len(data)))
+}
+
+func (e *hubEnv) importBundle(data []byte) hub.BundleImport {
+	e.t.Helper()
+	res, err := e.srv.ImportBundle(context.Background(), bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		e.t.Fatalf("hub import: %v", err)
+	}
+	return res
+}
+
+// TestOutboxBundleReachesTheHubAndOnlineSyncFindsItThere: with no link,
+// the desk's pending outbox — receptions, an action, a dossier with its
+// scan — goes into one bundle; writing it changes nothing in the outbox.
+// The hub imports it (twice: nothing new the second time). When the link
+// returns, the sender pushes the same items, the hub answers duplicates
+// with the bundle's reception time, and they are marked synced; nothing on
+// the hub is duplicated. A dossier whose scan is not on this PC stays out
+// of the bundle, with the item behind it.
+func TestOutboxBundleReachesTheHubAndOnlineSyncFindsItThere(t *testing.T) {
+	e := newHubEnv(t)
+	scan := bytes.Repeat([]byte("bản quét giấy khai sinh "), 8000)
+	mem := &memBlobs{m: map[string][]byte{wire.SumHex(scan): scan}}
+	d := newDesk(t, commune, func(c *Config) { c.Blobs = mem })
+	en := d.enrol(e)
+	e.stopHub() // the link is gone; the loop is not even running
+
+	var ids []string
+	for i := 0; i < 3; i++ {
+		ids = append(ids, d.receive().ID)
+	}
+	if _, err := d.act(ids[0], reception.ActionInput{Action: dossier.ActionStartProcessing}); err != nil {
+		t.Fatal(err)
+	}
+	withScan := sampleWireDossier(wire.BlobRef{SHA256: wire.SumHex(scan), Size: int64(len(scan)), MediaType: "application/pdf"})
+	lost := []byte("deleted from this PC")
+	withLost := sampleWireDossier(wire.BlobRef{SHA256: wire.SumHex(lost), Size: int64(len(lost)), MediaType: "application/pdf"})
+	lostEvent := wire.Event{ID: uuid.Must(uuid.NewV7()).String(), DossierID: withLost.ID, Action: "start_processing",
+		From: "received", To: "processing", NationalStatus: 4, At: time.Now(), Actor: "u1"}
+	enqueue(t, d, withScan.ID, outbox.KindDossier, withScan, withScan.Blobs())
+	enqueue(t, d, withLost.ID, outbox.KindDossier, withLost, withLost.Blobs())
+	enqueue(t, d, withLost.ID, outbox.KindEvent, lostEvent, nil)
+	before := d.status().Outbox
+
+	data, info := d.exportBundle()
+	if info.Items != 5 || info.Held != 2 || info.Blobs != 1 || info.DeviceID != en.DeviceID || info.CommuneCode != commune ||
+		info.Bytes < int64(len(scan)) || info.FileName == "" {
+		t.Fatalf("bundle info %+v", info)
+	}
+	if after := d.status().Outbox; after != before || after.Unsynced() != 7 {
+		t.Fatalf("exporting changed the outbox: %+v → %+v", before, after)
+	}
+	b, err := wire.OpenBundle(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Verify(d.sync.dev.PrivateKey.Public().(ed25519.PublicKey)); err != nil {
+		t.Fatal("not signed with the enrolment key: ", err)
+	}
+	queue, err := d.sync.Outbox().List(outbox.ListQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, got []string
+	for _, it := range queue.Items {
+		if it.DossierID != withLost.ID {
+			want = append(want, string(it.Kind)+" "+it.RecordID)
+		}
+	}
+	for _, it := range b.Manifest.Items {
+		got = append(got, it.Kind+" "+it.ID)
+	}
+	if len(want) != 5 || strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("bundle items %v, outbox queue %v", got, want)
+	}
+
+	e.startHub()
+	res := e.importBundle(data)
+	if res.Created != 5 || res.Refused != 0 || res.BlobsStored != 1 {
+		t.Fatalf("hub import %+v", res)
+	}
+	if again := e.importBundle(data); again.Created != 0 || again.Duplicates != 5 {
+		t.Fatalf("second import %+v", again)
+	}
+	firstAt := map[string]time.Time{}
+	for _, r := range append(res.Dossiers, res.Events...) {
+		firstAt[r.ID] = *r.HubReceivedAt
+	}
+
+	d.sync.Start(d.rec)
+	waitFor(t, 20*time.Second, "the bundled items to be marked synced", func() bool {
+		c := d.status().Outbox
+		return c.Unsynced() == 2 && c.Parked == 1
+	})
+	page, err := d.sync.Outbox().List(outbox.ListQuery{All: true, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	synced := 0
+	for _, it := range page.Items {
+		if it.DossierID == withLost.ID {
+			continue
+		}
+		at, bundled := firstAt[it.RecordID]
+		if it.State != outbox.StateSynced || !bundled || it.HubReceivedAt == nil || !it.HubReceivedAt.Equal(at) {
+			t.Fatalf("item %s: %+v (bundle reception %v)", it.ID(), it, at)
+		}
+		synced++
+	}
+	if synced != 5 {
+		t.Fatalf("%d items synced", synced)
+	}
+	if n := e.count("SELECT count(*) FROM dossiers"); n != 4 {
+		t.Fatalf("%d dossiers on the hub, want 4", n)
+	}
+	if n := e.count("SELECT count(*) FROM events"); n != 1 {
+		t.Fatalf("%d events on the hub, want 1", n)
+	}
+}
+
+func enqueue(t *testing.T, d *desk, dossierID string, kind outbox.Kind, v any, refs []wire.BlobRef) {
+	t.Helper()
+	b, _ := json.Marshal(v)
+	err := d.st.Update(func(x *store.Txn) error {
+		_, err := outbox.Enqueue(x, outbox.Item{DossierID: dossierID, Kind: kind, RecordID: recordID(v), Payload: b, Blobs: refs})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func recordID(v any) string {
+	switch r := v.(type) {
+	case wire.Dossier:
+		return r.ID
+	case wire.Event:
+		return r.ID
+	}
+	panic("not a record")
+}
+
+func TestExportNeedsAnEnrolment(t *testing.T) {
+	d := newDesk(t, commune)
+	d.receive()
+	_, err := d.sync.ExportBundle(context.Background(), func(BundleInfo) (io.Writer, error) {
+		t.Fatal("a bundle was started without an enrolment")
+		return nil, nil
+	})
+	if !errors.Is(err, ErrNotEnrolled) {
+		t.Fatalf("export before enrolment: %v", err)
+	}
+}
+
+// TestResultsBundleComesBackAsAPull: the hub's changes for this desk,
+// carried back in a bundle signed with the key the desk learned online,
+// are applied as a pull applies them — the result paper stored, the note
+// kept, the cursor moved — and a second import or the next online pull
+// finds nothing new. Bundles that are not the hub's, not this device's,
+// tampered with, or that would skip changes are refused and apply nothing.
+func TestResultsBundleComesBackAsAPull(t *testing.T) {
+	e := newHubEnv(t)
+	bs, err := blobs.Open(filepath.Join(t.TempDir(), "blobs"), bytes.Repeat([]byte{5}, 32), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newDesk(t, commune, func(c *Config) { c.Results = testResults{bs} })
+	en := d.enrol(e)
+
+	// Before the first online cycle the desk does not know the hub's key.
+	var early bytes.Buffer
+	if _, err := e.srv.ExportChangesBundle(context.Background(), en.DeviceID, "", &early); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.importResults(early.Bytes()); !errors.Is(err, ErrNoHubKey) || d.status().HubKeyID != "" {
+		t.Fatalf("import without the hub's key: %v", err)
+	}
+	other := newDesk(t, commune)
+	otherEn := other.enrol(e)
+	d.sync.Start(d.rec)
+	dos := d.receive()
+	waitFor(t, 20*time.Second, "the dossier on the hub and the hub's key", func() bool {
+		return e.count("SELECT count(*) FROM dossiers WHERE id = $1", dos.ID) == 1 && d.status().HubKeyID != ""
+	})
+	if got, want := d.status().HubKeyID, wire.BundleKeyID(e.srv.BundlePublicKey()); got != want {
+		t.Fatalf("desk learned key %s, the hub's is %s", got, want)
+	}
+	waitFor(t, 10*time.Second, "a first pull", func() bool { return d.status().LastPullAt != nil })
+	e.proxy.SetTarget("") // the link goes down; the hub goes on working
+
+	ctx := context.Background()
+	staff, err := e.srv.CreateStaff(ctx, hub.NewStaff{Username: "tuphap", FullName: "Lê Thị Tư Pháp", Password: "mật khẩu dài đủ mạnh 2026"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.Take(ctx, hub.StaffAction{ChangeID: uuid.NewString(), DossierID: dos.ID, ExpectState: "received", Staff: staff}); err != nil {
+		t.Fatal(err)
+	}
+	var afterTake bytes.Buffer
+	mTake, err := e.srv.ExportChangesBundle(ctx, en.DeviceID, "", &afterTake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paper := append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("Giấy khai sinh bản chính. "), 300)...)
+	ref, err := e.srv.PutResultPaper(ctx, bytes.NewReader(paper), "Giấy khai sinh", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.RecordResult(ctx, hub.StaffAction{ChangeID: uuid.NewString(), DossierID: dos.ID, ExpectState: "processing", Staff: staff},
+		[]wire.ResultPaper{{Name: "Giấy khai sinh", Blob: ref}}, ""); err != nil {
+		t.Fatal(err)
+	}
+
+	// The desk's outbox bundle tells the hub where its cursor is.
+	_, info := d.exportBundle()
+	if info.Cursor == "" {
+		t.Fatal("the outbox bundle carries no pull cursor")
+	}
+	var back bytes.Buffer
+	m, err := e.srv.ExportChangesBundle(ctx, en.DeviceID, info.Cursor, &back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Items) != 2 || len(m.Blobs) != 1 {
+		t.Fatalf("changes bundle %+v", m)
+	}
+
+	// Refusals first: none of them applies anything.
+	var gap bytes.Buffer
+	if _, err := e.srv.ExportChangesBundle(ctx, en.DeviceID, mTake.Cursor, &gap); err != nil {
+		t.Fatal(err)
+	}
+	var notOurs bytes.Buffer
+	if _, err := e.srv.ExportChangesBundle(ctx, otherEn.DeviceID, "", &notOurs); err != nil {
+		t.Fatal(err)
+	}
+	_, forger, _ := ed25519.GenerateKey(nil)
+	outboxData, _ := d.exportBundle()
+	for _, tt := range []struct {
+		name string
+		data []byte
+		want error
+	}{
+		{"starts after the desk's cursor", gap.Bytes(), ErrBundleGap},
+		{"for another device", notOurs.Bytes(), ErrBundleNotOurs},
+		{"signed by someone else", forge(t, back.Bytes(), forger), wire.ErrBundleSignature},
+		{"result paper edited", editEntry(t, back.Bytes(), wire.BundleBlobPath(ref.SHA256)), wire.ErrBundleTampered},
+		{"an outbox bundle", outboxData, wire.ErrBundleInvalid},
+	} {
+		if _, err := d.importResults(tt.data); !errors.Is(err, tt.want) {
+			t.Fatalf("%s: %v, want %v", tt.name, err, tt.want)
+		}
+	}
+	if got, _, _ := d.rec.Get(ctx, dos.ID); got.State != dossier.StateReceived {
+		t.Fatalf("a refused bundle moved the dossier to %s", got.State)
+	}
+	if ok, _ := bs.Has(ref.SHA256); ok {
+		t.Fatal("a refused bundle stored its paper")
+	}
+
+	res, err := d.importResults(back.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Changes != 2 || res.Applied != 2 || res.Duplicates != 0 || res.Conflicts != 0 || res.Files != 1 ||
+		!res.CursorAdvanced || res.Cursor != m.Cursor {
+		t.Fatalf("import %+v", res)
+	}
+	got, _, err := d.rec.Get(ctx, dos.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != dossier.StateResultReady || len(got.ResultFiles) != 1 || got.ResultFiles[0].SHA256 != ref.SHA256 {
+		t.Fatalf("dossier after the bundle: %s %+v", got.State, got.ResultFiles)
+	}
+	kept, err := bs.Open(ref.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keptBytes, _ := io.ReadAll(kept)
+	kept.Close()
+	if !bytes.Equal(keptBytes, paper) {
+		t.Fatal("the stored paper differs from the hub's")
+	}
+
+	// The same bundle again, and the older one from the hub's start: all
+	// duplicates, and the cursor stays.
+	for _, data := range [][]byte{back.Bytes(), afterTake.Bytes()} {
+		again, err := d.importResults(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Applied != 0 || again.Duplicates != again.Changes || again.CursorAdvanced || again.Cursor != m.Cursor {
+			t.Fatalf("import again %+v", again)
+		}
+	}
+	if st, _ := loadState(d.st); st.Cursor != m.Cursor {
+		t.Fatalf("cursor %q, want %q", st.Cursor, m.Cursor)
+	}
+
+	// Online again: the pull starts from the bundle's cursor and finds
+	// nothing to apply.
+	e.proxy.SetTarget(e.http.Listener.Addr().String())
+	pulled := *d.status().LastPullAt
+	d.sync.SyncNow()
+	waitFor(t, 20*time.Second, "the next online pull", func() bool { return d.status().LastPullAt.After(pulled) })
+	if st := d.status(); st.Conflicts != 0 {
+		t.Fatalf("%d conflicts after the online pull", st.Conflicts)
+	}
+	if _, evs, _ := d.rec.Get(ctx, dos.ID); len(evs) != 3 {
+		t.Fatalf("%d events on the dossier, want reception, take and result once each", len(evs))
+	}
+}
+
+// forge re-signs a bundle's manifest with another key, as someone who
+// wrote their own "results" would.
+func forge(t *testing.T, data []byte, key ed25519.PrivateKey) []byte {
+	t.Helper()
+	b, err := wire.OpenBundle(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	bw := wire.NewBundleWriter(&buf)
+	for _, bl := range b.Manifest.Blobs {
+		rc, _ := b.OpenBlob(bl.SHA256)
+		if err := bw.AddBlob(bl.SHA256, bl.Size, rc); err != nil {
+			t.Fatal(err)
+		}
+		rc.Close()
+	}
+	for i, it := range b.Manifest.Items {
+		doc, _ := b.Item(i)
+		if err := bw.AddItem(it.Kind, it.ID, it.DossierID, doc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := bw.Finish(b.Manifest, key); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// editEntry flips one byte of an entry, keeping its size.
+func editEntry(t *testing.T, data []byte, name string) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		rc, _ := f.Open()
+		body, _ := io.ReadAll(rc)
+		rc.Close()
+		if f.Name == name {
+			body[len(body)/2] ^= 1
+		}
+		w, _ := zw.Create(f.Name)
+		w.Write(body)
+	}
+	zw.Close()
+	return buf.Bytes()
+}
