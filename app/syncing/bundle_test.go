@@ -232,7 +232,11 @@ func TestResultsBundleComesBackAsAPull(t *testing.T) {
 		t.Fatalf("desk learned key %s, the hub's is %s", got, want)
 	}
 	waitFor(t, 10*time.Second, "a first pull", func() bool { return d.status().LastPullAt != nil })
-	e.proxy.SetTarget("") // the link goes down; the hub goes on working
+	// The link goes down (kept-alive connections too); the hub goes on
+	// working. Once the desk has seen it, nothing reaches it online.
+	e.proxy.SetTarget("")
+	e.http.CloseClientConnections()
+	waitFor(t, 10*time.Second, "the desk to notice the link is gone", func() bool { return !d.status().Online })
 
 	ctx := context.Background()
 	staff, err := e.srv.CreateStaff(ctx, hub.NewStaff{Username: "tuphap", FullName: "Lê Thị Tư Pháp", Password: "mật khẩu dài đủ mạnh 2026"})
