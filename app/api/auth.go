@@ -67,6 +67,9 @@ var routeRoles = map[string][]accounts.Role{
 	"DELETE /api/backups/restore":           {accounts.RoleAdmin},
 	"GET /api/audit/verify":                 {accounts.RoleAdmin, accounts.RoleLeader},
 
+	// A new recovery key also asks for the admin's password again.
+	"POST /api/security/recovery-key/rotate": {accounts.RoleAdmin},
+
 	"POST /api/scans":                                 scanWriters,
 	"POST /api/scans/{id}/bind":                       scanWriters,
 	"POST /api/scans/{id}/retry":                      scanWriters,
@@ -225,6 +228,10 @@ func (s *server) routeAccounts(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/users", s.createUser)
 	mux.HandleFunc("PUT /api/users/{id}", s.updateUser)
 	mux.HandleFunc("POST /api/users/{id}/password", s.resetPassword)
+	if _, ok := s.cfg.Recovery.(RecoveryKeyRotator); ok {
+		// The admin's password is asked again: this route needs accounts.
+		mux.HandleFunc("POST /api/security/recovery-key/rotate", s.rotateRecoveryKey)
+	}
 }
 
 func (s *server) getSetup(w http.ResponseWriter, r *http.Request) {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -164,6 +165,11 @@ var ErrNotConfigured = errors.New("office settings not configured")
 type Service struct {
 	st  *store.Store
 	now func() time.Time
+
+	// vault is the vault's recovery slot (recovery.go); nil for a store
+	// without encryption. rotMu serialises changes of the recovery key.
+	vault RecoveryVault
+	rotMu sync.Mutex
 }
 
 // NewService returns a Service on st.
@@ -229,7 +235,13 @@ func (s *Service) PendingRecoveryKey(ctx context.Context) (string, bool, error) 
 	if errors.Is(err, store.ErrNotFound) {
 		return "", false, nil
 	}
-	return string(b), err == nil, err
+	if err != nil {
+		return "", false, err
+	}
+	if err := s.ensureInVault(string(b)); err != nil {
+		return "", false, err
+	}
+	return string(b), true, nil
 }
 
 // AckRecoveryKey forgets the recovery key after the office confirmed it.

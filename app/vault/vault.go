@@ -29,6 +29,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -76,11 +77,13 @@ type File struct {
 	Slots   []Slot    `json:"slots"`
 }
 
-// Vault is an unlocked vault.
+// Vault is an unlocked vault. Its methods are safe for concurrent use.
 type Vault struct {
 	dir    string
-	file   File
 	master []byte
+
+	mu   sync.Mutex // guards file; its Slots are replaced, never changed in place
+	file File
 }
 
 // Options say where the machine key lives and which secrets to try.
@@ -240,7 +243,11 @@ func UnlockFile(f File, o Options) (*Vault, error) {
 func (v *Vault) ID() string { return v.file.ID }
 
 // File returns the vault file (wrapped keys only).
-func (v *Vault) File() File { return v.file }
+func (v *Vault) File() File {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.file
+}
 
 // DataKey is the Badger encryption key.
 func (v *Vault) DataKey() []byte { return v.derive("motcua badger data key v1") }
@@ -270,9 +277,56 @@ func (v *Vault) SetPassphrase(p string) error {
 	if err := seal(argon2.IDKey([]byte(p), salt, s.Time, s.Memory, s.Threads, 32), v.master, &s); err != nil {
 		return err
 	}
+	return v.putSlot(s)
+}
+
+// NewRecoveryKey returns a new random recovery key (not yet in the vault:
+// SetRecoveryKey puts it there).
+func (v *Vault) NewRecoveryKey() string { return newRecoveryKey() }
+
+// SetRecoveryKey replaces the recovery slot with one for key and writes the
+// vault file: from then on only key recovers this vault file. Backups made
+// before carry the vault file of their day in their header, so the old key
+// still opens those.
+func (v *Vault) SetRecoveryKey(key string) error {
+	s, err := v.recoverySlot(key)
+	if err != nil {
+		return err
+	}
+	return v.putSlot(s)
+}
+
+// OpensWithRecoveryKey reports whether key unlocks the current recovery
+// slot.
+func (v *Vault) OpensWithRecoveryKey(key string) bool {
+	raw, err := parseRecoveryKey(key)
+	if err != nil {
+		return false
+	}
+	for _, s := range v.File().Slots {
+		if s.Kind == SlotRecovery {
+			if _, err := open(recoveryKEK(raw, s.Salt), s); err == nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// putSlot replaces (or adds) the slot of s's kind and saves the file when
+// the vault lives in a data dir. On a failed save the vault keeps its
+// previous slots.
+func (v *Vault) putSlot(s Slot) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	old := v.file.Slots
 	v.replaceSlot(s)
-	if v.dir != "" {
-		return v.save()
+	if v.dir == "" {
+		return nil
+	}
+	if err := v.save(); err != nil {
+		v.file.Slots = old
+		return err
 	}
 	return nil
 }
@@ -280,6 +334,8 @@ func (v *Vault) SetPassphrase(p string) error {
 // Rebind writes v's vault file into dataDir and a machine slot for this
 // PC; used when a backup is restored into a new data dir.
 func (v *Vault) Rebind(dataDir string, o Options) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
 	v.dir = dataDir
 	if !v.hasMachine(o) {
 		if err := v.addMachine(o); err != nil {
@@ -289,14 +345,21 @@ func (v *Vault) Rebind(dataDir string, o Options) error {
 	return v.save()
 }
 
+// replaceSlot puts s in a new slot list, so a File handed out before
+// keeps its own. The caller holds v.mu or owns v alone.
 func (v *Vault) replaceSlot(s Slot) {
-	for i := range v.file.Slots {
-		if v.file.Slots[i].Kind == s.Kind {
-			v.file.Slots[i] = s
-			return
+	slots := make([]Slot, 0, len(v.file.Slots)+1)
+	found := false
+	for _, old := range v.file.Slots {
+		if old.Kind == s.Kind && !found {
+			old, found = s, true
 		}
+		slots = append(slots, old)
 	}
-	v.file.Slots = append(v.file.Slots, s)
+	if !found {
+		slots = append(slots, s)
+	}
+	v.file.Slots = slots
 }
 
 func (v *Vault) hasMachine(o Options) bool {
@@ -336,7 +399,7 @@ func (v *Vault) addMachine(o Options) error {
 		return err
 	}
 	// Several PCs may each have a machine slot; keep them all.
-	v.file.Slots = append(v.file.Slots, s)
+	v.file.Slots = append(v.file.Slots[:len(v.file.Slots):len(v.file.Slots)], s)
 	if o.Keyring != nil {
 		kr := make([]byte, 32)
 		rand.Read(kr)

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -122,4 +123,100 @@ func TestDamagedVaultFile(t *testing.T) {
 	if _, err := UnlockFile(f, Options{MachineDir: pc}); !errors.Is(err, ErrLocked) {
 		t.Fatalf("tampered slot: %v", err)
 	}
+}
+
+func TestNewRecoveryKeyReplacesTheOldOne(t *testing.T) {
+	data, pc, otherPC := t.TempDir(), t.TempDir(), t.TempDir()
+	v, oldKey, err := Create(data, Options{MachineDir: pc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := v.File() // as a backup made now carries it
+	newKey := v.NewRecoveryKey()
+	if newKey == oldKey || !v.OpensWithRecoveryKey(oldKey) || v.OpensWithRecoveryKey(newKey) {
+		t.Fatal("a new key is not in the vault before it is set")
+	}
+	if err := v.SetRecoveryKey(newKey); err != nil {
+		t.Fatal(err)
+	}
+	if v.OpensWithRecoveryKey(oldKey) || !v.OpensWithRecoveryKey(newKey) {
+		t.Fatal("the recovery slot was not replaced")
+	}
+	// On another PC, from the data dir: the old key no longer opens it, the
+	// new one does and gives the same data key.
+	if _, err := Unlock(data, Options{MachineDir: otherPC, RecoveryKey: oldKey}); !errors.Is(err, ErrBadSecret) {
+		t.Fatalf("old key after rotation: %v", err)
+	}
+	u, err := Unlock(data, Options{MachineDir: t.TempDir(), RecoveryKey: newKey})
+	if err != nil || !bytes.Equal(u.DataKey(), v.DataKey()) {
+		t.Fatalf("new key: %v", err)
+	}
+	// This PC still opens by itself; one recovery slot, the machine slots kept.
+	if _, err := Unlock(data, Options{MachineDir: pc}); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := Load(data)
+	kinds := map[string]int{}
+	for _, s := range f.Slots {
+		kinds[s.Kind]++
+	}
+	if kinds[SlotRecovery] != 1 || kinds[SlotMachine] < 1 {
+		t.Fatalf("slots %v", kinds)
+	}
+	b, _ := os.ReadFile(filepath.Join(data, FileName))
+	if strings.Contains(string(b), strings.ReplaceAll(newKey, "-", "")) {
+		t.Fatal("the new key is in the vault file in the clear")
+	}
+	// A vault file taken before (a backup's header) keeps the old slot.
+	if _, err := UnlockFile(before, Options{RecoveryKey: oldKey}); err != nil {
+		t.Fatalf("older backups should still open with the old key: %v", err)
+	}
+	if _, err := UnlockFile(before, Options{RecoveryKey: newKey}); !errors.Is(err, ErrBadSecret) {
+		t.Fatalf("older backup with the new key: %v", err)
+	}
+	if err := v.SetRecoveryKey("not a key"); !errors.Is(err, ErrBadSecret) {
+		t.Fatalf("malformed key: %v", err)
+	}
+}
+
+func TestRecoveryKeyKeptWhenTheVaultCannotBeSaved(t *testing.T) {
+	data, pc := t.TempDir(), t.TempDir()
+	v, oldKey, err := Create(data, Options{MachineDir: pc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.SetRecoveryKey(v.NewRecoveryKey()); err == nil {
+		t.Fatal("saved into a removed data dir")
+	}
+	if !v.OpensWithRecoveryKey(oldKey) {
+		t.Fatal("a failed save changed the slots in memory")
+	}
+}
+
+func TestVaultFileIsSafeToReadWhileTheKeyChanges(t *testing.T) {
+	v, _, err := Create(t.TempDir(), Options{MachineDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 20; i++ {
+			v.SetRecoveryKey(v.NewRecoveryKey())
+		}
+	}()
+	for i := 0; i < 200; i++ {
+		f := v.File()
+		if len(f.Slots) < 2 {
+			t.Fatalf("slots %d", len(f.Slots))
+		}
+		b, _ := json.Marshal(f)
+		if _, err := ParseFile(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-done
 }
