@@ -15,12 +15,8 @@ import (
 )
 
 func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, c *deviceCall) {
-	raw, ok := s.body(w, r, c, wire.MaxPushBytes)
-	if !ok {
-		return
-	}
 	var req wire.PushRequest
-	if !decodeDoc(w, r, raw, wire.MaxPushBytes, c.version, &req) {
+	if !s.readDoc(w, r, c, wire.MaxPushBytes, &req) {
 		return
 	}
 	if n := len(req.Dossiers) + len(req.Events); n > wire.MaxPushItems {

@@ -114,6 +114,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("HEAD /v1/blobs/{sum}", s.device(s.handleBlobHead))
 	mux.HandleFunc("PATCH /v1/blobs/{sum}", s.device(s.handleBlobPatch))
 	mux.HandleFunc("GET /v1/blobs/{sum}", s.device(s.handleBlobGet))
+	mux.HandleFunc("POST "+wire.PathAudit, s.device(s.handleAudit))
 	mux.HandleFunc("GET "+wire.BundleKeyPath, s.handleBundleKey)
 	mux.HandleFunc("GET /metrics", s.metrics.serve)
 

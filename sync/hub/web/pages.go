@@ -189,6 +189,7 @@ type communeRow struct {
 	Digitised string
 	LastSeen  string
 	Stale     bool
+	Audit     []auditCell // the commune's devices' audit chains (audit.go)
 }
 
 type communesData struct {
@@ -237,8 +238,14 @@ func (u *UI) communes(w http.ResponseWriter, r *http.Request, sess *hub.StaffSes
 		return
 	}
 	now := u.cfg.Now()
+	audits, err := u.auditCells(r.Context(), now)
+	if err != nil {
+		u.internal(w, r, sess, "audit chains", err)
+		return
+	}
 	for _, c := range rows {
-		row := communeRow{CommuneIndicators: c, OnTime: percent(c.OnTimeRate()), Digitised: percent(c.DigitisedRate())}
+		row := communeRow{CommuneIndicators: c, OnTime: percent(c.OnTimeRate()), Digitised: percent(c.DigitisedRate()),
+			Audit: audits[c.Code]}
 		if c.LastSeen == nil {
 			row.LastSeen, row.Stale = "Chưa đồng bộ lần nào", true
 		} else {

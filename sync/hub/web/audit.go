@@ -1,0 +1,53 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// auditCell is one device's audit chain on the "Chỉ số theo xã" page.
+type auditCell struct {
+	Device string // shown when the commune has several devices
+	State  string // ok, behind, conflict, none
+	Label  string
+	Detail string
+}
+
+// conflictCauses name hub.AuditChain.ConflictCause for people.
+var conflictCauses = map[string]string{
+	"different_hash": "khác với bản đã nhận",
+	"broken_link":    "không nối tiếp bản đã nhận (nhật ký bị viết lại)",
+	"altered":        "nội dung không khớp mã băm",
+}
+
+// auditCells groups the hub's audit chains by commune code.
+func (u *UI) auditCells(ctx context.Context, now time.Time) (map[string][]auditCell, error) {
+	chains, err := u.hub.AuditChains(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]auditCell{}
+	for _, c := range chains {
+		cell := auditCell{Device: c.DeviceName}
+		switch {
+		case !c.Continuous():
+			cell.State, cell.Label = "conflict", fmt.Sprintf("Sai lệch từ mục %d", c.ConflictSeq)
+			cell.Detail = fmt.Sprintf("Mục %d %s; %d mục sai lệch, phát hiện %s. Bản trên máy chủ tỉnh được giữ nguyên.",
+				c.ConflictSeq, labelOr(conflictCauses, c.ConflictCause), c.Conflicts, ago(*c.ConflictAt, now))
+		case c.LastSeq == 0:
+			cell.State, cell.Label = "none", "Chưa nhận nhật ký"
+		case c.Behind() > 0:
+			cell.State, cell.Label = "behind", fmt.Sprintf("Liên tục đến mục %d", c.LastSeq)
+			cell.Detail = fmt.Sprintf("còn %d mục chưa gửi", c.Behind())
+		default:
+			cell.State, cell.Label = "ok", fmt.Sprintf("Liên tục đến mục %d", c.LastSeq)
+			cell.Detail = "đầy đủ"
+		}
+		if c.LastAt != nil && cell.State != "conflict" && cell.State != "none" {
+			cell.Detail += ", mục cuối lúc " + dateTime(c.LastAt)
+		}
+		out[c.CommuneCode] = append(out[c.CommuneCode], cell)
+	}
+	return out, nil
+}
