@@ -28,6 +28,9 @@ const (
 	//   0x01 "sync_device"      -> the hub enrolment: hub URL, device ID and
 	//                              its Ed25519 private key (app/syncing)
 	//   0x01 "sync_state"       -> pull cursor and last sync times
+	//   0x01 "sync_audit"       -> the audit sender's cursor: the device the
+	//                              chain goes to and the last seq the hub
+	//                              holds (app/syncing)
 	//   0x01 "scan_intake"      -> the scan watch folder (app/digitize)
 	//   0x01 "legacy_blob_key"  -> the blob key of a store created before
 	//                              encryption at rest (no vault)
@@ -211,6 +214,9 @@ func KeyLegacyBlobKey() []byte { return settingsKey("legacy_blob_key") }
 
 // KeySyncState holds the pull cursor and the last sync times.
 func KeySyncState() []byte { return settingsKey("sync_state") }
+
+// KeySyncAudit holds the cursor of the audit entries sent to the hub.
+func KeySyncAudit() []byte { return settingsKey("sync_audit") }
 
 // KeyBackup holds the backup schedule and the last results (app/backup).
 func KeyBackup() []byte { return settingsKey("backup") }

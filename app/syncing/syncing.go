@@ -124,6 +124,7 @@ type Service struct {
 	cancelCycle context.CancelFunc
 	offlineN    int
 	purgedAt    time.Time
+	audit       auditRun // the audit sender's back-off and problem (audit.go)
 	keyAt       time.Time // when the bundle key of hub keyFor was last fetched (bundle_key.go)
 	keyFor      string
 
@@ -239,6 +240,7 @@ func (s *Service) Close() error {
 func (s *Service) SyncNow() {
 	s.mu.Lock()
 	s.blocked = false
+	s.audit.nextAt = time.Time{}
 	s.mu.Unlock()
 	s.poke(s.kick)
 }
@@ -327,6 +329,9 @@ func (s *Service) cycle(parent context.Context) time.Duration {
 	next, err := s.pushAll(ctx, cl)
 	if err != nil && ctx.Err() == nil {
 		s.log.Warn("push stopped", "err", err)
+	}
+	if err == nil {
+		next = s.pushAudit(ctx, cl, next)
 	}
 	if err == nil && applier != nil {
 		if err := s.pullAll(ctx, cl, applier); err != nil && ctx.Err() == nil {
@@ -484,6 +489,8 @@ type Status struct {
 	LastPullAt *time.Time `json:"lastPullAt,omitempty"`
 
 	Outbox    outbox.Counts `json:"outbox"`
+	// AuditStatus says how much of the audit chain the hub lacks (audit.go).
+	AuditStatus
 	Conflicts int           `json:"conflicts"`
 	// ClockOffset is the hub's clock minus this PC's, in seconds.
 	ClockOffset int64 `json:"clockOffsetSeconds"`
@@ -506,7 +513,11 @@ func (s *Service) Status(ctx context.Context) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	out := Status{Outbox: counts, Conflicts: conflicts, HubURL: s.cfg.HubURL, LastPushAt: st.LastPushAt, LastPullAt: st.LastPullAt}
+	auditStatus, err := s.auditStatus()
+	if err != nil {
+		return Status{}, err
+	}
+	out := Status{Outbox: counts, AuditStatus: auditStatus, Conflicts: conflicts, HubURL: s.cfg.HubURL, LastPushAt: st.LastPushAt, LastPullAt: st.LastPullAt}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(st.HubKey) > 0 && s.cl != nil && st.HubKeyHub == s.cl.BaseURL() {

@@ -18,21 +18,7 @@ import (
 // Accepted() is stored on the hub. Pushing the same batch again after a
 // lost answer is safe: the hub answers the stored items as duplicates.
 func (c *Client) Push(ctx context.Context, req wire.PushRequest) (wire.PushResponse, error) {
-	raw, err := json.Marshal(req)
-	if err != nil {
-		return wire.PushResponse{}, fmt.Errorf("push: %w", err)
-	}
-	if len(raw) > wire.MaxPushBytes {
-		return wire.PushResponse{}, fmt.Errorf("push: batch of %d bytes exceeds %d", len(raw), wire.MaxPushBytes)
-	}
-	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
-	zw.Write(raw)
-	if err := zw.Close(); err != nil {
-		return wire.PushResponse{}, fmt.Errorf("push: gzip: %w", err)
-	}
-	resp, err := c.do(ctx, call{method: http.MethodPost, path: "/v1/push", body: gz.Bytes(), signed: true,
-		header: map[string]string{"Content-Type": "application/json", "Content-Encoding": "gzip"}})
+	resp, err := c.postGzipJSON(ctx, "/v1/push", req, wire.MaxPushBytes)
 	if err != nil {
 		return wire.PushResponse{}, fmt.Errorf("push: %w", err)
 	}
@@ -58,6 +44,26 @@ func (c *Client) Push(ctx context.Context, req wire.PushRequest) (wire.PushRespo
 		}
 	}
 	return out, nil
+}
+
+// postGzipJSON sends v as gzip-compressed JSON of at most limit bytes
+// (before compression) in a signed POST.
+func (c *Client) postGzipJSON(ctx context.Context, path string, v any, limit int) (*http.Response, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) > limit {
+		return nil, fmt.Errorf("batch of %d bytes exceeds %d", len(raw), limit)
+	}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+	zw.Write(raw)
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	return c.do(ctx, call{method: http.MethodPost, path: path, body: gz.Bytes(), signed: true,
+		header: map[string]string{"Content-Type": "application/json", "Content-Encoding": "gzip"}})
 }
 
 // Pull returns the hub's changes for the device's commune after since (""
