@@ -307,3 +307,69 @@ export class IntakeTracker {
     return { jobs, status: (this.pending && age >= this.minGap) || age >= this.maxGap }
   }
 }
+
+// The no-network fallback (Đồng bộ › “Xuất gói USB”, app/api/sync.go): the
+// pending outbox as one file signed by this device, carried to the
+// provincial hub on a USB stick, and the hub's signed bundle of results
+// brought back. Exporting marks nothing as sent: the items stay queued until
+// the hub confirms them online (it then finds them already there).
+
+export interface SyncBundleFile {
+  blob: Blob
+  filename: string
+  items: number // outbox items in the file
+  files: number // scans and PDFs in it
+  held: number // items left out (a file not on this PC); they stay queued
+}
+
+const bundleHeaderCount = (resp: Response, name: string): number => Number(resp.headers.get(name) ?? '0') || 0
+
+// exportSyncBundle asks for the bundle and reads it whole (the caller saves
+// it); a download cut half-way is an error, never a short file.
+export async function exportSyncBundle(fetchFn: typeof fetch = fetch): Promise<SyncBundleFile> {
+  let resp: Response
+  try {
+    resp = await fetchFn('/api/sync/bundle', { method: 'POST' })
+  } catch {
+    throw new ApiError(0, 'network', NETWORK_MESSAGE)
+  }
+  if (!resp.ok) {
+    const err = await toApiError(resp)
+    if (err.code === 'unauthenticated' && typeof window !== 'undefined') {
+      window.dispatchEvent(new CustomEvent(UNAUTHENTICATED_EVENT))
+    }
+    throw err
+  }
+  let blob: Blob
+  try {
+    blob = await resp.blob()
+  } catch {
+    throw new ApiError(0, 'network', 'Tải gói bị gián đoạn giữa chừng; vui lòng xuất lại.')
+  }
+  const filename = /filename="([^"]+)"/.exec(resp.headers.get('Content-Disposition') ?? '')?.[1] ?? 'motcua-goi-dong-bo.zip'
+  return {
+    blob,
+    filename,
+    items: bundleHeaderCount(resp, 'Motcua-Bundle-Items'),
+    files: bundleHeaderCount(resp, 'Motcua-Bundle-Files'),
+    held: bundleHeaderCount(resp, 'Motcua-Bundle-Held'),
+  }
+}
+
+export interface ResultsImport {
+  bundleId: string
+  createdAt: string
+  changes: number
+  applied: number // changed a dossier or recorded a note
+  duplicates: number // already here (pulled online or imported before)
+  conflicts: number // wait for a person (Đồng bộ › Cần cán bộ xử lý)
+  files: number // result papers stored
+  cursor: string
+  cursorAdvanced: boolean
+  more: boolean // the hub holds further changes: ask for another bundle
+}
+
+// importResultsBundle sends the hub's results bundle (admins); S is the
+// sync status type of lib/sync.
+export const importResultsBundle = <S = unknown>(file: Blob, fetchFn?: typeof fetch) =>
+  upload<{ import: ResultsImport; status: S }>('/api/sync/bundle/import', file, fetchFn)
