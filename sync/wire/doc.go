@@ -15,6 +15,7 @@
 //	HEAD  /v1/blobs/{sha256}         Upload-Offset / Upload-Length / Motcua-Blob-State of that blob
 //	PATCH /v1/blobs/{sha256}         one chunk at Upload-Offset (Content-Type application/offset+octet-stream)
 //	GET   /v1/blobs/{sha256}         download (Range supported) of a blob the commune's dossiers reference
+//	POST  /v1/audit                  AuditRequest → AuditResponse: the device's audit chain, in order (audit.go)
 //
 // Every request carries HeaderProtocol. Every request but health and enrol is
 // signed by the device (see SignRequest). Errors are an ErrorResponse.
