@@ -308,6 +308,12 @@ export class IntakeTracker {
   }
 }
 
+// A new recovery key (admins, Sao lưu screen): the admin's password again;
+// the old key stops working and the new one is pending, shown once like the
+// first-run key (GET /api/security/recovery-key, then …/ack).
+export const rotateRecoveryKey = (password: string, fetchFn?: typeof fetch) =>
+  request<{ pending: boolean }>('POST', '/api/security/recovery-key/rotate', { password }, fetchFn)
+
 // The no-network fallback (Đồng bộ › “Xuất gói USB”, app/api/sync.go): the
 // pending outbox as one file signed by this device, carried to the
 // provincial hub on a USB stick, and the hub's signed bundle of results
