@@ -124,7 +124,7 @@ type Service struct {
 	cancelCycle context.CancelFunc
 	offlineN    int
 	purgedAt    time.Time
-	audit       auditRun // the audit sender's back-off and problem (audit.go)
+	audit       auditRun  // the audit sender's back-off and problem (audit.go)
 	keyAt       time.Time // when the bundle key of hub keyFor was last fetched (bundle_key.go)
 	keyFor      string
 
@@ -488,10 +488,10 @@ type Status struct {
 	LastPushAt *time.Time `json:"lastPushAt,omitempty"`
 	LastPullAt *time.Time `json:"lastPullAt,omitempty"`
 
-	Outbox    outbox.Counts `json:"outbox"`
+	Outbox outbox.Counts `json:"outbox"`
 	// AuditStatus says how much of the audit chain the hub lacks (audit.go).
 	AuditStatus
-	Conflicts int           `json:"conflicts"`
+	Conflicts int `json:"conflicts"`
 	// ClockOffset is the hub's clock minus this PC's, in seconds.
 	ClockOffset int64 `json:"clockOffsetSeconds"`
 	// HubKeyID names the hub's bundle key once the desk has learned it:
