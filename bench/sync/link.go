@@ -96,7 +96,7 @@ func benchWire(ctx context.Context, cluster *pgtest.Cluster, dir string, o optio
 	fmt.Printf("| wire total | %d |\n", r.up()+r.down())
 	fmt.Printf("| wire total minus scans, vs JSON records | %d vs %d (%.2f×) |\n",
 		r.up()+r.down()-r.files, r.records, float64(r.up()+r.down()-r.files)/float64(r.records))
-	fmt.Printf("\nwire / payload = %.3f (target ≤ 1.05); %d connections\n\n",
+	fmt.Printf("\nwire / payload = %.3f (target ≤ 1.05); connections opened during the sync: %d\n\n",
 		float64(r.up()+r.down())/float64(r.payload()), r.after.Conns-r.before.Conns)
 	return nil
 }
