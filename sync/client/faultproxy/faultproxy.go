@@ -299,8 +299,8 @@ type line struct {
 	delay time.Duration
 	kill  func()
 	sent  func(n int)
-	q     chan packet   // nil on an unshaped line without delay: the reader writes itself
-	done  chan struct{} // closed when the writer goroutine ended
+	q     chan packet   // nil until the line is shaped or delayed: the reader writes itself
+	done  chan struct{} // closed when the writer goroutine ended; nil when there is none
 }
 
 // queueAhead is the line's buffer: the reader schedules at most this much
@@ -317,25 +317,26 @@ type packet struct {
 }
 
 func newLine(ctx context.Context, lim *rate.Limiter, dst net.Conn, delay time.Duration, kill func(), sent func(int)) *line {
-	l := &line{ctx: ctx, lim: lim, dst: dst, delay: delay, kill: kill, sent: sent}
-	if delay > 0 || lim.Limit() != rate.Inf {
-		l.q = make(chan packet, 1024)
-		l.done = make(chan struct{})
-		go l.run()
-	}
-	return l
+	return &line{ctx: ctx, lim: lim, dst: dst, delay: delay, kill: kill, sent: sent}
 }
 
 // send passes b through the line. It returns false when the connection
 // is dead (and killed).
 func (l *line) send(b []byte) bool {
 	if l.q == nil {
-		if _, err := l.dst.Write(b); err != nil {
-			l.kill()
-			return false
+		if l.delay == 0 && l.lim.Limit() == rate.Inf {
+			if _, err := l.dst.Write(b); err != nil {
+				l.kill()
+				return false
+			}
+			l.sent(len(b))
+			return true
 		}
-		l.sent(len(b))
-		return true
+		// Shaped or delayed (perhaps since SetFaults, on a connection
+		// opened before): from now on a goroutine writes.
+		l.q = make(chan packet, 1024)
+		l.done = make(chan struct{})
+		go l.run()
 	}
 	for len(b) > 0 {
 		n := len(b)

@@ -166,6 +166,42 @@ func TestShapedLineTakesItsTime(t *testing.T) {
 	}
 }
 
+// TestNewRateReachesOpenConnections: SetFaults shapes a kept-alive
+// connection opened while the line was fast.
+func TestNewRateReachesOpenConnections(t *testing.T) {
+	const size = 500_000
+	payload := bytes.Repeat([]byte("y"), size)
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(payload) }))
+	defer backend.Close()
+	p, err := Start(backend.Listener.Addr().String(), Faults{}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	client := &http.Client{Timeout: 5 * time.Second}
+	get := func() time.Duration {
+		start := time.Now()
+		resp, err := client.Get(p.URL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if b, err := io.ReadAll(resp.Body); err != nil || len(b) != size {
+			t.Fatalf("read %d bytes, %v", len(b), err)
+		}
+		return time.Since(start)
+	}
+	get()
+	p.SetFaults(Faults{DownRate: 1_000_000})
+	want := 500 * time.Millisecond
+	if took := get(); took < want*85/100 || took > want*115/100 {
+		t.Fatalf("500 kB at 8 Mbit/s took %v, want %v ± 15%%", took, want)
+	}
+	if st := p.Stats(); st.Conns != 1 {
+		t.Fatalf("%d connections, want the first one kept alive", st.Conns)
+	}
+}
+
 // TestAddedLatency: a request and its answer each wait half the round
 // trip; the connection to the proxy itself is not delayed.
 func TestAddedLatency(t *testing.T) {
