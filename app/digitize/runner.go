@@ -348,7 +348,7 @@ func (s *Service) finish(ctx context.Context, id string) error {
 		}
 		_, err := audit.Append(x, audit.Entry{At: now, Actor: "system", Role: "system", Action: "scan_done",
 			Object: "scan/" + id, After: ref.SHA256,
-			Summary: fmt.Sprintf("%s: %d trang, %d trang trắng", job.Name, job.Pages, len(job.Blank))})
+			Summary: fmt.Sprintf("%d trang, %d trang trắng", job.Pages, len(job.Blank))})
 		return err
 	})
 	if err == nil {
@@ -496,7 +496,7 @@ func (s *Service) fail(id string, cause error) error {
 			return err
 		}
 		_, err := audit.Append(x, audit.Entry{At: now, Actor: "system", Role: "system", Action: "scan_failed",
-			Object: "scan/" + id, Summary: j.Name + ": " + code})
+			Object: "scan/" + id, Summary: code})
 		return err
 	})
 }

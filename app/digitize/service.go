@@ -23,6 +23,9 @@ import (
 	"motcua/scanning"
 )
 
+// Audit entries of scans name jobs by ID and never by file name: a file is
+// often named after the applicant, and the audit log goes to the hub.
+
 // Errors the API maps to messages; the scanning package's intake errors
 // (scanning.ErrEmptyFile …) pass through unchanged.
 var (
@@ -239,7 +242,7 @@ func (s *Service) ImportFile(ctx context.Context, path, name string, o ImportOpt
 			src = "upload"
 		}
 		_, err := audit.Append(x, audit.Entry{At: now, Actor: by.ID, Role: by.Role, Action: "scan_import",
-			Object: "scan/" + job.ID, After: info.SHA256, Summary: src + ": " + info.Name})
+			Object: "scan/" + job.ID, After: info.SHA256, Summary: fmt.Sprintf("%s: %s, %d byte", src, info.Kind, info.Size)})
 		return err
 	})
 	if err != nil {
@@ -355,7 +358,7 @@ func (s *Service) Retry(ctx context.Context, id string, by Actor) (Job, error) {
 			return err
 		}
 		_, err := audit.Append(x, audit.Entry{At: s.now(), Actor: by.ID, Role: by.Role, Action: "scan_retry",
-			Object: "scan/" + j.ID, Summary: j.Name})
+			Object: "scan/" + j.ID})
 		return err
 	})
 	if err == nil {
