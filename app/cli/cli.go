@@ -251,7 +251,10 @@ func openApp(dataDir string, env Env, desktop ...bool) (*app, error) {
 		closeLog()
 		return nil, err
 	}
-	syn, err := syncing.New(syncing.Config{Store: st, Office: off, HubURL: env.Getenv("MOTCUA_HUB_URL"),
+	// Reception is built after the sync service (it queues through it); the
+	// installer gets it before the sync loop starts.
+	refs := &referenceInstaller{}
+	syn, err := syncing.New(syncing.Config{Store: st, Office: off, HubURL: env.Getenv("MOTCUA_HUB_URL"), Reference: refs,
 		Blobs: blobSource{bs}, Results: resultStore{bs}, AppVersion: env.Version, Logger: log})
 	if err != nil {
 		st.Close()
@@ -259,6 +262,7 @@ func openApp(dataDir string, env Env, desktop ...bool) (*app, error) {
 		return nil, err
 	}
 	rec, err := reception.New(st, off, reception.WithOutbox(syn))
+	refs.rec = rec
 	if err != nil {
 		st.Close()
 		closeLog()

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -22,6 +23,7 @@ import (
 	"motcua/scanning/fitz"
 	"motcua/scanning/sane"
 	"motcua/scanning/tesseract"
+	"motcua/sync/wire"
 )
 
 // openDigitize builds the blob store and the digitisation service with the
@@ -110,4 +112,23 @@ func blobKey(st *store.Store, v *vault.Vault) ([]byte, error) {
 		return x.Set(store.KeyLegacyBlobKey(), key)
 	})
 	return key, err
+}
+
+// referenceInstaller installs the documents the province publishes through
+// the hub with the rules of an admin's import at the desk: a catalog
+// merges (older versions refused), a holiday override replaces that year's.
+type referenceInstaller struct{ rec *reception.Service }
+
+var hubActor = reception.Actor{ID: "hub", Name: "Máy chủ tỉnh", Role: "hub"}
+
+func (r *referenceInstaller) InstallReference(ctx context.Context, doc wire.ReferenceDoc, raw []byte) error {
+	switch doc.Kind {
+	case wire.ReferenceCatalog:
+		_, err := r.rec.ImportCatalog(ctx, bytes.NewReader(raw), true, hubActor)
+		return err
+	case wire.ReferenceCalendar:
+		_, err := r.rec.SetHolidayOverride(ctx, doc.Year, raw, hubActor)
+		return err
+	}
+	return fmt.Errorf("reference %s: unknown kind %q", doc.Name, doc.Kind)
 }

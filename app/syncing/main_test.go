@@ -34,13 +34,14 @@ var quiet = slog.New(slog.DiscardHandler)
 // hubEnv is a real hub on its own database, reached through a fault proxy
 // so the tests can take it down, bring it back and break the link.
 type hubEnv struct {
-	t     *testing.T
-	dbURL string
-	dir   string
-	srv   *hub.Server
-	http  *httptest.Server
-	blobs *blobdisk.Store
-	proxy *faultproxy.Proxy
+	t      *testing.T
+	dbURL  string
+	dir    string
+	refDir string // the hub's published documents (catalog.json, calendar-YYYY.json)
+	srv    *hub.Server
+	http   *httptest.Server
+	blobs  *blobdisk.Store
+	proxy  *faultproxy.Proxy
 }
 
 func newHubEnv(t *testing.T) *hubEnv {
@@ -49,7 +50,7 @@ func newHubEnv(t *testing.T) *hubEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &hubEnv{t: t, dbURL: url, dir: t.TempDir()}
+	e := &hubEnv{t: t, dbURL: url, dir: t.TempDir(), refDir: t.TempDir()}
 	e.proxy, err = faultproxy.Start("", faultproxy.Faults{}, 42)
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +79,8 @@ func (e *hubEnv) startHub() {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	srv, err := hub.New(context.Background(), hub.Config{DatabaseURL: e.dbURL, Blobs: bs, Logger: quiet, UploadLockWait: time.Second})
+	srv, err := hub.New(context.Background(), hub.Config{DatabaseURL: e.dbURL, Blobs: bs, Logger: quiet, UploadLockWait: time.Second,
+		ReferenceDir: e.refDir})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ const pullPage = 200
 // idempotently by its ID; the cursor is saved after its page, so a crash
 // in between only means applying some changes a second time, which does
 // nothing.
-func (s *Service) pullAll(ctx context.Context, cl *client.Client, applier ChangeApplier) error {
+func (s *Service) pullAll(ctx context.Context, cl *client.Client, applier ChangeApplier) (err error) {
 	st, err := loadState(s.st)
 	if err != nil {
 		return err
@@ -33,6 +33,14 @@ func (s *Service) pullAll(ctx context.Context, cl *client.Client, applier Change
 		cursor = ""
 	}
 	applied := 0
+	var reference []wire.ReferenceDoc
+	defer func() {
+		// After the dossiers' changes: a catalog or calendar update is
+		// never in the way of a result reaching the desk.
+		if err == nil && reference != nil {
+			err = s.installReference(ctx, cl, reference)
+		}
+	}()
 	for page := 0; page < 1000; page++ {
 		resp, err := cl.Pull(ctx, cursor, pullPage)
 		if err != nil {
@@ -64,6 +72,9 @@ func (s *Service) pullAll(ctx context.Context, cl *client.Client, applier Change
 				applied++
 			}
 		}
+		if page == 0 {
+			reference = resp.Reference
+		}
 		now := s.cfg.Now()
 		cursor = resp.Cursor
 		if err := s.updateState(func(st *syncState) {
@@ -77,6 +88,44 @@ func (s *Service) pullAll(ctx context.Context, cl *client.Client, applier Change
 	}
 	if applied > 0 {
 		s.log.Info("hub changes applied", "count", applied)
+	}
+	return nil
+}
+
+// installReference fetches and installs the published documents whose
+// content differs from what this desk last installed. A document the desk
+// refuses (an older catalog version, a calendar for another year, a broken
+// file) is remembered as seen and logged, so it is not fetched again on
+// every pull; the province publishes a fixed one under a new digest.
+func (s *Service) installReference(ctx context.Context, cl *client.Client, docs []wire.ReferenceDoc) error {
+	if s.cfg.Reference == nil {
+		return nil
+	}
+	st, err := loadState(s.st)
+	if err != nil {
+		return err
+	}
+	for _, doc := range docs {
+		if st.Reference[doc.Name] == doc.SHA256 {
+			continue
+		}
+		raw, err := cl.Reference(ctx, doc)
+		if err != nil {
+			return classify(err)
+		}
+		if err := s.cfg.Reference.InstallReference(ctx, doc, raw); err != nil {
+			s.log.Warn("published document not installed", "file", doc.Name, "sha256", doc.SHA256, "err", err)
+		} else {
+			s.log.Info("published document installed", "file", doc.Name, "sha256", doc.SHA256)
+		}
+		if err := s.updateState(func(st *syncState) {
+			if st.Reference == nil {
+				st.Reference = map[string]string{}
+			}
+			st.Reference[doc.Name] = doc.SHA256
+		}); err != nil {
+			return err
+		}
 	}
 	return nil
 }

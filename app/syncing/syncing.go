@@ -59,6 +59,12 @@ type ResultStore interface {
 	Put(ctx context.Context, r io.Reader) (sha256 string, size int64, err error)
 }
 
+// ReferenceInstaller installs documents the province publishes (the
+// procedure catalog, holiday overrides) with the desk's own import rules.
+type ReferenceInstaller interface {
+	InstallReference(ctx context.Context, doc wire.ReferenceDoc, raw []byte) error
+}
+
 // Config configures a Service.
 type Config struct {
 	Store  *store.Store
@@ -68,6 +74,9 @@ type Config struct {
 	// Results stores result papers pulled from the hub; nil keeps only
 	// their names.
 	Results ResultStore
+	// Reference installs published catalogs and calendars; nil ignores
+	// them.
+	Reference ReferenceInstaller
 	// HubURL is the hub address offered before enrolment (for example from
 	// MOTCUA_HUB_URL); the enrolled address wins once there is one.
 	HubURL string
@@ -541,10 +550,13 @@ func (s *Service) Status(ctx context.Context) (Status, error) {
 
 // syncState is persisted beside the enrolment.
 type syncState struct {
-	Cursor     string     `json:"cursor"`
-	CursorHub  string     `json:"cursorHub"` // the hub the cursor belongs to
-	LastPushAt *time.Time `json:"lastPushAt,omitempty"`
-	LastPullAt *time.Time `json:"lastPullAt,omitempty"`
+	// Reference maps each published document to the digest last installed
+	// (or refused) from it.
+	Reference  map[string]string `json:"reference,omitempty"`
+	Cursor     string            `json:"cursor"`
+	CursorHub  string            `json:"cursorHub"` // the hub the cursor belongs to
+	LastPushAt *time.Time        `json:"lastPushAt,omitempty"`
+	LastPullAt *time.Time        `json:"lastPullAt,omitempty"`
 	// HubKey is the hub's bundle public key as HubKeyHub served it; a
 	// changes bundle must verify with it.
 	HubKey    []byte `json:"hubKey,omitempty"`

@@ -70,8 +70,8 @@ Run "hub COMMAND -h" for the flags of a command.
 
 // common are the flags every command that touches the database shares.
 type common struct {
-	db, blobs, adminToken, publicURL string
-	logJSON                          bool
+	db, blobs, adminToken, publicURL, referenceDir string
+	logJSON                                        bool
 }
 
 func env(name, def string) string {
@@ -86,6 +86,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.blobs, "blobs", env("HUB_BLOB_DIR", "hub-blobs"), "blob store directory (env HUB_BLOB_DIR)")
 	fs.StringVar(&c.adminToken, "admin-token", env("HUB_ADMIN_TOKEN", ""), "bearer token for /admin/ endpoints; empty disables them (env HUB_ADMIN_TOKEN)")
 	fs.StringVar(&c.publicURL, "public-url", env("HUB_PUBLIC_URL", ""), "external base URL, for file links in the national export (env HUB_PUBLIC_URL)")
+	fs.StringVar(&c.referenceDir, "reference-dir", env("HUB_REFERENCE_DIR", ""), "folder of documents published to every commune: catalog.json, calendar-YYYY.json (env HUB_REFERENCE_DIR)")
 	fs.BoolVar(&c.logJSON, "log-json", env("HUB_LOG_JSON", "") != "", "log JSON lines instead of text (env HUB_LOG_JSON)")
 }
 
@@ -98,7 +99,8 @@ func (c *common) open(ctx context.Context, log *slog.Logger) (*hub.Server, error
 		return nil, err
 	}
 	return hub.New(ctx, hub.Config{
-		DatabaseURL: c.db, Blobs: store, AdminToken: c.adminToken, PublicURL: c.publicURL, Logger: log,
+		DatabaseURL: c.db, Blobs: store, AdminToken: c.adminToken, PublicURL: c.publicURL, ReferenceDir: c.referenceDir,
+		Logger: log,
 	})
 }
 

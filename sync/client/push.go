@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -91,4 +94,28 @@ func (c *Client) Pull(ctx context.Context, since string, limit int) (wire.PullRe
 		return wire.PullResponse{}, fmt.Errorf("pull: %w: no cursor", ErrProtocol)
 	}
 	return out, nil
+}
+
+// Reference downloads a document the province publishes (see
+// wire.ReferenceDoc), checking its size and SHA-256.
+func (c *Client) Reference(ctx context.Context, doc wire.ReferenceDoc) ([]byte, error) {
+	if _, _, ok := wire.ParseReferenceName(doc.Name); !ok || doc.Size < 0 || doc.Size > wire.MaxReferenceBytes {
+		return nil, fmt.Errorf("reference %q: %w: not a reference document", doc.Name, ErrProtocol)
+	}
+	resp, err := c.do(ctx, call{method: http.MethodGet, path: "/v1/reference/" + doc.Name, signed: true})
+	if err != nil {
+		return nil, fmt.Errorf("reference %s: %w", doc.Name, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, failure(resp, "reference "+doc.Name)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, doc.Size+1))
+	if err != nil {
+		return nil, fmt.Errorf("reference %s: %w", doc.Name, err)
+	}
+	if sum := sha256.Sum256(b); int64(len(b)) != doc.Size || hex.EncodeToString(sum[:]) != doc.SHA256 {
+		return nil, fmt.Errorf("reference %s: %w", doc.Name, ErrBlobDigest)
+	}
+	return b, nil
 }

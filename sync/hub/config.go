@@ -45,7 +45,10 @@ type Config struct {
 	// PublicURL is the hub's external base URL, used for file links in the
 	// national export (e.g. https://hub.tinh.gov.vn). Optional.
 	PublicURL string
-	Logger    *slog.Logger
+	// ReferenceDir holds the documents published to every commune
+	// (catalog.json, calendar-YYYY.json; see reference.go). Optional.
+	ReferenceDir string
+	Logger       *slog.Logger
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 

@@ -45,6 +45,11 @@ func (s *Server) handlePull(w http.ResponseWriter, r *http.Request, c *deviceCal
 		s.internal(w, r, "pull", err)
 		return
 	}
+	if resp.Reference, err = s.referenceDocs(); err != nil {
+		// The province's files are unreadable: the commune's own changes
+		// still flow; the documents wait for the fix.
+		s.log.Error("reference documents", "err", err)
+	}
 	writeJSON(w, http.StatusOK, resp)
 }
 

@@ -28,6 +28,7 @@ type Server struct {
 	epoch   string // prefix of pull cursors; see hub_meta
 	// bundleKey signs the changes bundles carried to communes (bundle.go).
 	bundleKey ed25519.PrivateKey
+	refs      refCache // published reference documents (reference.go)
 }
 
 // New connects to the database, migrates its schema and returns a Server.
@@ -114,6 +115,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("HEAD /v1/blobs/{sum}", s.device(s.handleBlobHead))
 	mux.HandleFunc("PATCH /v1/blobs/{sum}", s.device(s.handleBlobPatch))
 	mux.HandleFunc("GET /v1/blobs/{sum}", s.device(s.handleBlobGet))
+	mux.HandleFunc("GET /v1/reference/{name}", s.device(s.handleReference))
 	mux.HandleFunc("POST "+wire.PathAudit, s.device(s.handleAudit))
 	mux.HandleFunc("GET "+wire.BundleKeyPath, s.handleBundleKey)
 	mux.HandleFunc("GET /metrics", s.metrics.serve)

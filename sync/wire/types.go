@@ -263,6 +263,9 @@ type PullResponse struct {
 	Changes []Change `json:"changes"`
 	Cursor  string   `json:"cursor"` // opaque
 	More    bool     `json:"more"`
+	// Reference lists the documents the province publishes (catalog,
+	// holiday overrides), on every page; omitted by hubs that publish none.
+	Reference []ReferenceDoc `json:"reference,omitempty"`
 }
 
 // Change is something the hub's staff did to one of the commune's dossiers.
