@@ -16,6 +16,8 @@
 //	PATCH /v1/blobs/{sha256}         one chunk at Upload-Offset (Content-Type application/offset+octet-stream)
 //	GET   /v1/blobs/{sha256}         download (Range supported) of a blob the commune's dossiers reference
 //	POST  /v1/audit                  AuditRequest → AuditResponse: the device's audit chain, in order (audit.go)
+//	GET   /v1/reference/{name}       a document the province publishes (ReferenceDoc; listed in every PullResponse)
+//	GET   /v1/bundle-key             the hub's public key for the changes bundles it signs (bundle.go)
 //
 // Every request carries HeaderProtocol. Every request but health and enrol is
 // signed by the device (see SignRequest). Errors are an ErrorResponse.
