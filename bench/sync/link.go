@@ -112,7 +112,7 @@ func benchLink(ctx context.Context, cluster *pgtest.Cluster, dir string, o optio
 		return err
 	}
 	ideal := time.Duration(float64(r.payload()) / float64(bytesPerSec) * float64(time.Second))
-	chunk, wait := "512 KiB (default)", "500 ms (default)"
+	chunk, wait := "128 KiB (default)", "50 ms (default)"
 	if o.linkChunk > 0 {
 		chunk = fmt.Sprintf("%d KiB", o.linkChunk>>10)
 	}
