@@ -35,6 +35,11 @@ export interface SyncStatus {
   clockOffsetSeconds: number
   unsynced: number
   message: string
+  /** Audit entries the hub does not hold yet, and why they wait. */
+  auditPending?: number
+  auditSentAt?: string
+  auditProblem?: string
+  auditMessage?: string
 }
 
 export type OutboxState = 'pending' | 'uploading' | 'synced' | 'error' | 'parked'
