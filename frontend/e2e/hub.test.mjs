@@ -233,12 +233,15 @@ test('per-commune indicators: on-time and digitised rates, sync freshness', asyn
       ...Object.fromEntries([...tr.querySelectorAll('td[data-k]')].map((td) => [td.dataset.k, td.innerText.trim()])),
     }))
   // Quảng Hưng: 3 dossiers, one done on time, one still in time, one
-  // overdue → 66,7 %; one of three scanned.
+  // overdue → 66,7 %; one of three scanned. These test devices send no
+  // audit log (the desk's does: app/syncing).
   assert.deepEqual(await cells(HUNG), {
     stale: false, received: '3', completed: '1', ontime: '66,7 %', overdue: '1', digitised: '33,3 %', sync: 'vừa xong',
+    audit: 'Chưa nhận nhật ký',
   })
   assert.deepEqual(await cells(TAM), {
     stale: false, received: '2', completed: '0', ontime: '100,0 %', overdue: '0', digitised: '50,0 %', sync: 'vừa xong',
+    audit: 'Chưa nhận nhật ký',
   })
   const vinh = await cells(VINH)
   assert.equal(vinh.stale, true)
