@@ -38,7 +38,7 @@ func openable(url string) bool {
 	case strings.HasPrefix(url, "/api/dossiers/"):
 		return strings.Contains(url, "/forms/") || strings.Contains(url, "/results/")
 	case strings.HasPrefix(url, "/api/scans/"):
-		return strings.HasSuffix(url, "/pdf") || strings.HasSuffix(url, "/original")
+		return strings.HasSuffix(url, "/pdf") || strings.HasSuffix(url, "/original") || url == "/api/scans/separator.pdf"
 	case strings.HasPrefix(url, "/api/archive/batches/"):
 		return strings.HasSuffix(url, "/export.zip")
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"motcua/app/blobs"
 	"motcua/app/digitize"
+	"motcua/app/forms"
 	"motcua/app/reception"
 	"motcua/scanning"
 	"motcua/scanning/sane"
@@ -52,6 +54,7 @@ func (s *server) routeScans(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/scans", s.importScan)
 	mux.HandleFunc("GET /api/scans", s.listScans)
 	mux.HandleFunc("GET /api/scans/{id}", s.getScan)
+	mux.HandleFunc("GET /api/scans/separator.pdf", s.separatorSheet)
 	mux.HandleFunc("GET /api/scans/{id}/pdf", s.scanFile("pdf"))
 	mux.HandleFunc("GET /api/scans/{id}/original", s.scanFile("original"))
 	mux.HandleFunc("GET /api/scans/{id}/pages/{n}/image", s.pageImage)
@@ -522,4 +525,16 @@ func (s *server) resultFile(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "private, no-store")
 	http.ServeContent(w, r, "", time.Time{}, f)
+}
+
+// separatorSheet is the printable sheet that splits a scanning batch.
+func (s *server) separatorSheet(w http.ResponseWriter, r *http.Request) {
+	var b bytes.Buffer
+	if err := forms.SeparatorSheet(&b, digitize.SeparatorCode); err != nil {
+		s.internal(w, r, "separator sheet", err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `inline; filename="to-tach-tai-lieu.pdf"`)
+	w.Write(b.Bytes())
 }

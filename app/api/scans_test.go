@@ -243,3 +243,16 @@ func (l *testLog) Write(p []byte) (int, error) {
 	l.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
+
+func TestSeparatorSheetOverHTTP(t *testing.T) {
+	base := newScanServer(t)
+	resp, err := http.Get(base + "/api/scans/separator.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(b, []byte("%PDF-")) {
+		t.Fatalf("separator sheet: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}

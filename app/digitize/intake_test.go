@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"motcua/app/forms"
 	"motcua/internal/scantest"
 	"motcua/scanning/sane"
 )
@@ -160,5 +161,23 @@ func TestAllBlankScanFails(t *testing.T) {
 	j := f.runUntil(t, job.ID)[job.ID]
 	if j.State != StateFailed || j.Error == nil || j.Error.Code != "all_blank" || len(j.Blank) != 2 || j.PDF != nil {
 		t.Fatalf("all-blank job: %+v %+v", j, j.Error)
+	}
+}
+
+// TestPrintedSeparatorSheet: the sheet the app prints is recognised as a
+// separator when it comes back from the scanner (here, as printed).
+func TestPrintedSeparatorSheet(t *testing.T) {
+	f := newFixture(t)
+	var sheet bytes.Buffer
+	if err := forms.SeparatorSheet(&sheet, SeparatorCode); err != nil {
+		t.Fatal(err)
+	}
+	job, _, err := f.svc.Import(context.Background(), &sheet, "to-tach.pdf", ImportOptions{}, operator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := f.runUntil(t, job.ID)[job.ID]
+	if j.State != StateDone || len(j.Separators) != 1 || j.Separators[0] != 1 {
+		t.Fatalf("printed separator: %+v %+v", j, j.Error)
 	}
 }
