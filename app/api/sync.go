@@ -109,6 +109,7 @@ type SyncBundles interface {
 const (
 	codeNotEnrolled    = "not_enrolled"
 	codeHubKeyUnknown  = "hub_key_unknown"
+	codeHubAgeUnknown  = "hub_age_unknown"
 	codeBundleNotOurs  = "bundle_other_device"
 	codeBundleGap      = "bundle_gap"
 	codeSyncNotRunning = "sync_not_running"
@@ -128,6 +129,8 @@ const (
 var bundleMessages = map[string]string{
 	codeNotEnrolled:   "Máy này chưa đăng ký với máy chủ tỉnh nên chưa lập được gói đồng bộ. Cần đăng ký thiết bị trước (mục Đồng bộ, tài khoản quản trị).",
 	codeHubKeyUnknown: "Máy chưa nhận được khóa của máy chủ tỉnh để kiểm tra gói kết quả. Cần kết nối với máy chủ tỉnh ít nhất một lần sau khi đăng ký, rồi nhập lại gói.",
+	codeHubAgeUnknown: "Máy chưa nhận được khóa mã hóa của máy chủ tỉnh nên chưa lập được gói USB: gói chứa dữ liệu cá nhân của người dân nên luôn phải được mã hóa. " +
+		"Cần kết nối với máy chủ tỉnh ít nhất một lần sau khi đăng ký, rồi xuất lại gói.",
 	codeBundleNotOurs: "Gói kết quả này được lập cho thiết bị hoặc đơn vị khác, không nhập vào máy này.",
 	codeBundleGap: "Gói kết quả bắt đầu sau các cập nhật máy này đã nhận, nhập vào sẽ bỏ sót cập nhật. " +
 		"Đề nghị máy chủ tỉnh lập gói từ vị trí máy đang có (ghi trong gói USB mới nhất của xã).",
@@ -138,12 +141,12 @@ var bundleMessages = map[string]string{
 }
 
 // syncExportBundle streams the pending outbox as a signed bundle file
-// ("Xuất gói USB"). Nothing is marked synced.
+// encrypted to the hub ("Xuất gói USB"). Nothing is marked synced.
 func (s *server) syncExportBundle(w http.ResponseWriter, r *http.Request, b SyncBundles) {
 	var started bool
 	_, err := b.ExportBundle(r.Context(), func(info syncing.BundleInfo) (io.Writer, error) {
 		h := w.Header()
-		h.Set("Content-Type", wire.BundleContentType)
+		h.Set("Content-Type", wire.BundleEncryptedContentType)
 		h.Set("Content-Disposition", `attachment; filename="`+info.FileName+`"`)
 		h.Set("Cache-Control", "no-store")
 		h.Set(bundleHeaderID, info.ID)
@@ -205,6 +208,8 @@ func (s *server) bundleError(w http.ResponseWriter, r *http.Request, op string, 
 		code, status = codeNotEnrolled, http.StatusConflict
 	case errors.Is(err, syncing.ErrNoHubKey):
 		code, status = codeHubKeyUnknown, http.StatusConflict
+	case errors.Is(err, syncing.ErrNoHubRecipient):
+		code, status = codeHubAgeUnknown, http.StatusConflict
 	case errors.Is(err, syncing.ErrBundleGap):
 		code, status = codeBundleGap, http.StatusConflict
 	case errors.Is(err, syncing.ErrNotStarted):

@@ -29,13 +29,13 @@ type fakeBundles struct {
 	got       []byte // the uploaded file
 }
 
-var fakeBundle = []byte("PK\x03\x04 a signed bundle")
+var fakeBundle = []byte(wire.BundleAgeMagic + "a signed bundle, encrypted")
 
 func (f *fakeBundles) ExportBundle(_ context.Context, open func(syncing.BundleInfo) (io.Writer, error)) (syncing.BundleInfo, error) {
 	if f.exportErr != nil {
 		return syncing.BundleInfo{}, f.exportErr
 	}
-	info := syncing.BundleInfo{ID: "b-1", FileName: "motcua-000.17.22.H56-20260304-100000.zip", Items: 7, Blobs: 2, Held: 1}
+	info := syncing.BundleInfo{ID: "b-1", FileName: "motcua-000.17.22.H56-20260304-100000.zip.age", Items: 7, Blobs: 2, Held: 1}
 	w, err := open(info)
 	if err != nil {
 		return info, err
@@ -76,7 +76,7 @@ func TestSyncBundleExportIsADownload(t *testing.T) {
 		t.Fatalf("export: %d %v %q", resp.StatusCode, err, body)
 	}
 	h := resp.Header
-	if h.Get("Content-Type") != wire.BundleContentType || h.Get("Content-Disposition") != `attachment; filename="motcua-000.17.22.H56-20260304-100000.zip"` ||
+	if h.Get("Content-Type") != wire.BundleEncryptedContentType || h.Get("Content-Disposition") != `attachment; filename="motcua-000.17.22.H56-20260304-100000.zip.age"` ||
 		h.Get("Motcua-Bundle-Items") != "7" || h.Get("Motcua-Bundle-Files") != "2" || h.Get("Motcua-Bundle-Held") != "1" {
 		t.Fatalf("headers %v", h)
 	}
@@ -93,6 +93,20 @@ func TestSyncBundleExportIsADownload(t *testing.T) {
 	if resp.StatusCode != http.StatusConflict || errCode(env) != codeNotEnrolled || !strings.Contains(errMessage(env), "chưa đăng ký") ||
 		resp.Header.Get("Content-Disposition") != "" {
 		t.Fatalf("not enrolled: %d %v %v", resp.StatusCode, env, resp.Header)
+	}
+
+	// The hub's age recipient not learned yet: no file (never a plain one).
+	f.exportErr = fmt.Errorf("export: %w", syncing.ErrNoHubRecipient)
+	resp, err = http.Post(base+"/api/sync/bundle", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env = nil
+	json.NewDecoder(resp.Body).Decode(&env)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusConflict || errCode(env) != codeHubAgeUnknown || !strings.Contains(errMessage(env), "mã hóa") ||
+		resp.Header.Get("Content-Disposition") != "" {
+		t.Fatalf("no recipient: %d %v %v", resp.StatusCode, env, resp.Header)
 	}
 
 	// A failure mid-file cuts the download: half a bundle never looks whole.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"filippo.io/age"
 	"github.com/google/uuid"
 
 	"motcua/app/reception"
@@ -17,7 +18,8 @@ import (
 
 // The no-network fallback. ExportBundle writes every unsynced outbox item
 // (in queue order, with the files they reference) into one bundle signed
-// with this device's enrolment key, to carry to the hub on a USB stick; it
+// with this device's enrolment key and encrypted (age) to the hub's
+// recipient learned online, to carry to the hub on a USB stick; it
 // changes nothing here: the items stay in the outbox until the hub answers
 // an online push, which then finds them already stored and marks them
 // synced as duplicates. ImportResults applies a changes bundle the hub
@@ -28,6 +30,10 @@ var (
 	// ErrNoHubKey: the desk has not learned the hub's bundle key yet (it
 	// does so on its first online cycle after enrolment).
 	ErrNoHubKey = errors.New("the hub's bundle key is not known yet")
+	// ErrNoHubRecipient: the desk has not learned the hub's age recipient
+	// yet, so it cannot write an outbox bundle (never in clear: it holds
+	// personal data).
+	ErrNoHubRecipient = errors.New("the hub's age recipient for bundles is not known yet")
 	// ErrBundleNotOurs: the changes bundle was written for another device
 	// or commune.
 	ErrBundleNotOurs = errors.New("bundle is for another device or commune")
@@ -59,7 +65,9 @@ type BundleInfo struct {
 	Cursor string `json:"cursor,omitempty"`
 }
 
-// ExportBundle writes the pending outbox as a signed bundle. It first
+// ExportBundle writes the pending outbox as a signed bundle, the whole
+// zip encrypted to the hub's age recipient (ErrNoHubRecipient until the
+// desk has learned it: a plain file is never written). It first
 // decides what goes in (so open learns the bundle's name and size before
 // the first byte), then calls open for the writer and streams the items
 // and files into it. Nothing in the outbox changes.
@@ -74,6 +82,13 @@ func (s *Service) ExportBundle(ctx context.Context, open func(BundleInfo) (io.Wr
 	if err != nil {
 		return BundleInfo{}, err
 	}
+	if st.HubAge == "" || st.HubKeyHub != cl.BaseURL() {
+		return BundleInfo{}, ErrNoHubRecipient
+	}
+	rcpt, err := age.ParseX25519Recipient(st.HubAge)
+	if err != nil {
+		return BundleInfo{}, fmt.Errorf("export bundle: %w: %w", ErrNoHubRecipient, err)
+	}
 	items, held, err := s.bundleItems(ctx)
 	if err != nil {
 		return BundleInfo{}, fmt.Errorf("export bundle: %w", err)
@@ -85,7 +100,7 @@ func (s *Service) ExportBundle(ctx context.Context, open func(BundleInfo) (io.Wr
 	now := s.cfg.Now().UTC().Truncate(time.Second)
 	info := BundleInfo{ID: id.String(), DeviceID: dev.DeviceID, CommuneCode: dev.CommuneCode, CreatedAt: now,
 		Items: len(items), Held: held,
-		FileName: "motcua-" + dev.CommuneCode + "-" + now.In(time.FixedZone("ICT", 7*3600)).Format("20060102-150405") + ".zip"}
+		FileName: "motcua-" + dev.CommuneCode + "-" + now.In(time.FixedZone("ICT", 7*3600)).Format("20060102-150405") + wire.BundleEncryptedExt}
 	if st.CursorHub == cl.BaseURL() {
 		info.Cursor = st.Cursor
 	}
@@ -104,7 +119,11 @@ func (s *Service) ExportBundle(ctx context.Context, open func(BundleInfo) (io.Wr
 	if err != nil {
 		return info, fmt.Errorf("export bundle: %w", err)
 	}
-	bw := wire.NewBundleWriter(w)
+	ew, err := age.Encrypt(w, rcpt)
+	if err != nil {
+		return info, fmt.Errorf("export bundle: %w", err)
+	}
+	bw := wire.NewBundleWriter(ew)
 	for _, it := range items {
 		for _, b := range it.Blobs {
 			if err := s.bundleBlob(ctx, bw, b); err != nil {
@@ -122,6 +141,9 @@ func (s *Service) ExportBundle(ctx context.Context, open func(BundleInfo) (io.Wr
 	_, err = bw.Finish(wire.BundleManifest{Kind: wire.BundleOutbox, ID: info.ID, CreatedAt: now,
 		DeviceID: dev.DeviceID, CommuneCode: dev.CommuneCode, Cursor: info.Cursor}, dev.PrivateKey)
 	if err != nil {
+		return info, fmt.Errorf("export bundle: %w", err)
+	}
+	if err := ew.Close(); err != nil { // the last chunk and its tag
 		return info, fmt.Errorf("export bundle: %w", err)
 	}
 	s.log.Info("outbox bundle written", "bundle", info.ID, "items", info.Items, "files", info.Blobs, "held", info.Held,

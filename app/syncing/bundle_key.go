@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"filippo.io/age"
+
 	"motcua/sync/client"
 	"motcua/sync/wire"
 )
@@ -34,18 +36,22 @@ func (s *Service) learnHubKey(ctx context.Context, cl *client.Client) {
 	if !due {
 		return
 	}
-	pub, err := s.fetchHubKey(ctx, cl.BaseURL())
+	pub, rcpt, err := s.fetchHubKey(ctx, cl.BaseURL())
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Info("hub bundle key not fetched; result bundles cannot be imported until it is", "err", err)
 		}
 		return
 	}
-	var changed bool
+	var changed, ageChanged bool
 	err = s.updateState(func(st *syncState) {
 		if st.HubKeyHub != cl.BaseURL() || !ed25519.PublicKey(st.HubKey).Equal(pub) {
 			changed = len(st.HubKey) > 0
 			st.HubKey, st.HubKeyHub = pub, cl.BaseURL()
+		}
+		if st.HubAge != rcpt {
+			ageChanged = st.HubAge != ""
+			st.HubAge = rcpt
 		}
 	})
 	if err != nil {
@@ -56,17 +62,20 @@ func (s *Service) learnHubKey(ctx context.Context, cl *client.Client) {
 		s.log.Warn("the hub serves another bundle key than before; bundles signed with the old one are refused now",
 			"key", wire.BundleKeyID(pub))
 	}
+	if ageChanged {
+		s.log.Warn("the hub serves another age recipient than before; USB bundles are encrypted to the new one", "recipient", rcpt)
+	}
 }
 
 // fetchHubKey asks GET /v1/bundle-key. Like the health check it is not
 // signed; the answer must carry the hub's marker and a key matching its
-// ID.
-func (s *Service) fetchHubKey(ctx context.Context, base string) (ed25519.PublicKey, error) {
+// ID, and an age recipient that parses (or none, from an older hub).
+func (s *Service) fetchHubKey(ctx context.Context, base string) (ed25519.PublicKey, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+wire.BundleKeyPath, nil)
 	if err != nil {
-		return nil, fmt.Errorf("bundle key: %w", err)
+		return nil, "", fmt.Errorf("bundle key: %w", err)
 	}
 	req.Header.Set(wire.HeaderProtocol, wire.Current.String())
 	hc := s.cfg.Client.HTTPClient
@@ -75,19 +84,24 @@ func (s *Service) fetchHubKey(ctx context.Context, base string) (ed25519.PublicK
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("bundle key: %w", err)
+		return nil, "", fmt.Errorf("bundle key: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("bundle key: status %d", resp.StatusCode)
+		return nil, "", fmt.Errorf("bundle key: status %d", resp.StatusCode)
 	}
 	var k wire.BundleKeyResponse
 	if err := wire.DecodeLenient(resp.Body, 16<<10, &k); err != nil {
-		return nil, fmt.Errorf("bundle key: %w", err)
+		return nil, "", fmt.Errorf("bundle key: %w", err)
 	}
 	pub := ed25519.PublicKey(k.PublicKey)
 	if k.Marker != wire.HealthMarker || len(pub) != ed25519.PublicKeySize || k.KeyID != wire.BundleKeyID(pub) {
-		return nil, fmt.Errorf("bundle key: %w: not the hub's key document", client.ErrNotHub)
+		return nil, "", fmt.Errorf("bundle key: %w: not the hub's key document", client.ErrNotHub)
 	}
-	return pub, nil
+	if k.AgeRecipient != "" {
+		if _, err := age.ParseX25519Recipient(k.AgeRecipient); err != nil {
+			return nil, "", fmt.Errorf("bundle key: %w: age recipient: %w", client.ErrNotHub, err)
+		}
+	}
+	return pub, k.AgeRecipient, nil
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/age"
 	"github.com/google/uuid"
 
 	"motcua/app/blobs"
@@ -41,6 +42,29 @@ func (d *desk) exportBundle() ([]byte, BundleInfo) {
 	return buf.Bytes(), info
 }
 
+// learnHubKey runs the online cycle's key fetch once, as the loop does
+// after enrolment.
+func (d *desk) learnHubKey() {
+	d.t.Helper()
+	d.sync.learnHubKey(context.Background(), d.sync.cl)
+	if st, _ := loadState(d.st); st.HubAge == "" {
+		d.t.Fatal("the desk did not learn the hub's age recipient")
+	}
+}
+
+// reveal decrypts an encrypted bundle with id and opens it.
+func reveal(t *testing.T, data []byte, id age.Identity) (*wire.Bundle, error) {
+	t.Helper()
+	if !wire.IsEncryptedBundle(data) {
+		t.Fatal("the outbox bundle is not an age file")
+	}
+	plain, size, err := age.DecryptReaderAt(bytes.NewReader(data), int64(len(data)), id)
+	if err != nil {
+		return nil, err
+	}
+	return wire.OpenBundle(plain, size)
+}
+
 func (d *desk) importResults(data []byte) (ResultsImport, error) {
 	return d.sync.ImportResults(context.Background(), bytes.NewReader(data), int64(len(data)))
 }
@@ -68,6 +92,7 @@ func TestOutboxBundleReachesTheHubAndOnlineSyncFindsItThere(t *testing.T) {
 	mem := &memBlobs{m: map[string][]byte{wire.SumHex(scan): scan}}
 	d := newDesk(t, commune, func(c *Config) { c.Blobs = mem })
 	en := d.enrol(e)
+	d.learnHubKey()
 	e.stopHub() // the link is gone; the loop is not even running
 
 	var ids []string
@@ -89,13 +114,33 @@ func TestOutboxBundleReachesTheHubAndOnlineSyncFindsItThere(t *testing.T) {
 
 	data, info := d.exportBundle()
 	if info.Items != 5 || info.Held != 2 || info.Blobs != 1 || info.DeviceID != en.DeviceID || info.CommuneCode != commune ||
-		info.Bytes < int64(len(scan)) || info.FileName == "" {
+		info.Bytes < int64(len(scan)) || !strings.HasSuffix(info.FileName, wire.BundleEncryptedExt) {
 		t.Fatalf("bundle info %+v", info)
 	}
 	if after := d.status().Outbox; after != before || after.Unsynced() != 7 {
 		t.Fatalf("exporting changed the outbox: %+v → %+v", before, after)
 	}
-	b, err := wire.OpenBundle(bytes.NewReader(data), int64(len(data)))
+	// The file on the stick is encrypted to the hub: nothing of the
+	// dossiers is in it in clear, and another identity cannot open it.
+	if bytes.Contains(data, []byte(withScan.Applicant.Name)) || bytes.Contains(data, scan[:64]) || bytes.Contains(data, []byte(wire.BundleManifestName)) {
+		t.Fatal("the outbox bundle holds personal data in clear")
+	}
+	stranger, _ := age.GenerateX25519Identity()
+	var noMatch *age.NoIdentityMatchError
+	if _, err := reveal(t, data, stranger); !errors.As(err, &noMatch) {
+		t.Fatalf("decrypting with another identity: %v", err)
+	}
+	// To look inside, the test exports the same outbox to its own identity
+	// (the hub's never leaves the hub); the hub cannot read that one.
+	mine, _ := age.GenerateX25519Identity()
+	if err := d.sync.updateState(func(st *syncState) { st.HubAge = mine.Recipient().String() }); err != nil {
+		t.Fatal(err)
+	}
+	inspect, _ := d.exportBundle()
+	if err := d.sync.updateState(func(st *syncState) { st.HubAge, _ = e.srv.BundleAgeRecipient(context.Background()) }); err != nil {
+		t.Fatal(err)
+	}
+	b, err := reveal(t, inspect, mine)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,6 +165,9 @@ func TestOutboxBundleReachesTheHubAndOnlineSyncFindsItThere(t *testing.T) {
 	}
 
 	e.startHub()
+	if _, err := e.srv.ImportBundle(context.Background(), bytes.NewReader(inspect), int64(len(inspect))); !errors.Is(err, wire.ErrBundleDecrypt) {
+		t.Fatalf("hub import of a bundle encrypted to another key: %v", err)
+	}
 	res := e.importBundle(data)
 	if res.Created != 5 || res.Refused != 0 || res.BlobsStored != 1 {
 		t.Fatalf("hub import %+v", res)
@@ -185,15 +233,37 @@ func recordID(v any) string {
 	panic("not a record")
 }
 
+// exportRefused asks for a bundle that must be refused before its first
+// byte, with want.
+func (d *desk) exportRefused(want error) {
+	d.t.Helper()
+	_, err := d.sync.ExportBundle(context.Background(), func(BundleInfo) (io.Writer, error) {
+		d.t.Fatalf("a bundle was started; want %v", want)
+		return nil, nil
+	})
+	if !errors.Is(err, want) {
+		d.t.Fatalf("export: %v, want %v", err, want)
+	}
+}
+
 func TestExportNeedsAnEnrolment(t *testing.T) {
 	d := newDesk(t, commune)
 	d.receive()
-	_, err := d.sync.ExportBundle(context.Background(), func(BundleInfo) (io.Writer, error) {
-		t.Fatal("a bundle was started without an enrolment")
-		return nil, nil
-	})
-	if !errors.Is(err, ErrNotEnrolled) {
-		t.Fatalf("export before enrolment: %v", err)
+	d.exportRefused(ErrNotEnrolled)
+}
+
+// TestExportNeedsTheHubRecipient: an enrolled desk that has not reached
+// its hub since (so never learned the age recipient) writes no bundle: a
+// plain one would carry personal data in clear.
+func TestExportNeedsTheHubRecipient(t *testing.T) {
+	e := newHubEnv(t)
+	d := newDesk(t, commune)
+	d.enrol(e)
+	d.receive()
+	d.exportRefused(ErrNoHubRecipient)
+	d.learnHubKey()
+	if data, _ := d.exportBundle(); !wire.IsEncryptedBundle(data) {
+		t.Fatal("the bundle is not encrypted")
 	}
 }
 

@@ -561,6 +561,9 @@ type syncState struct {
 	// changes bundle must verify with it.
 	HubKey    []byte `json:"hubKey,omitempty"`
 	HubKeyHub string `json:"hubKeyHub,omitempty"`
+	// HubAge is the age recipient HubKeyHub served with HubKey; outbox
+	// bundles are encrypted to it ("" until a hub served one).
+	HubAge string `json:"hubAge,omitempty"`
 }
 
 func loadState(st *store.Store) (syncState, error) {

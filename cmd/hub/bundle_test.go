@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/age"
 	"github.com/google/uuid"
 
 	"motcua/sync/hub"
@@ -73,6 +74,17 @@ func TestBundleCommands(t *testing.T) {
 		Applicant: wire.Applicant{Name: "Nguyễn Thị Hoà", Kind: wire.ApplicantPerson}, Channel: wire.ChannelInPerson,
 		ReceivedAt: time.Date(2026, 3, 4, 8, 0, 0, 0, time.UTC), Status: wire.Status{National: wire.StatusReceived, State: "received"},
 		ReceivedBy: "u1", Components: []wire.Component{{Name: "Tờ khai"}}}
+	rs, err := srv.BundleAgeRecipient(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcpt, err := age.ParseX25519Recipient(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// bundle writes an outbox bundle as the desk does, encrypted to the
+	// hub; plainBundle the same zip in clear.
+	var plain []byte
 	bundle := func(device string) string {
 		var buf bytes.Buffer
 		bw := wire.NewBundleWriter(&buf)
@@ -84,8 +96,18 @@ func TestBundleCommands(t *testing.T) {
 			DeviceID: device, CommuneCode: commune}, key); err != nil {
 			t.Fatal(err)
 		}
-		path := filepath.Join(dir, device+".zip")
-		if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		plain = bytes.Clone(buf.Bytes())
+		var enc bytes.Buffer
+		w, err := age.Encrypt(&enc, rcpt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(buf.Bytes())
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, device+wire.BundleEncryptedExt)
+		if err := os.WriteFile(path, enc.Bytes(), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		return path
@@ -120,6 +142,16 @@ func TestBundleCommands(t *testing.T) {
 	if code, _, errOut := runCmd(t, append([]string{"import-bundle"}, append(common, bundle("dev-nobody"))...)...); code != 1 ||
 		!strings.Contains(errOut, "bundle refused ("+wire.CodeUnknownDevice+")") {
 		t.Fatalf("unknown device: %d %s", code, errOut)
+	}
+	// The same bundle in clear is refused: a desk never writes one.
+	plainPath := filepath.Join(dir, "plain.zip")
+	bundle(en.DeviceID)
+	if err := os.WriteFile(plainPath, plain, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runCmd(t, append([]string{"import-bundle"}, append(common, plainPath)...)...); code != 1 ||
+		!strings.Contains(errOut, "bundle refused ("+wire.CodeBundlePlaintext+")") {
+		t.Fatalf("plain bundle: %d %s", code, errOut)
 	}
 	if code, _, errOut := runCmd(t, append([]string{"import-bundle"}, common...)...); code != 2 || !strings.Contains(errOut, "give the bundle file") {
 		t.Fatalf("no file: %d %s", code, errOut)

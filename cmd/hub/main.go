@@ -7,7 +7,7 @@
 //	hub enrol-code  mint a one-time enrolment code for a commune's device
 //	hub revoke      revoke a device
 //	hub staff       create a staff account of the web UI (password on stdin)
-//	hub import-bundle   apply a commune's outbox bundle (USB stick) like a push
+//	hub import-bundle   apply a commune's encrypted outbox bundle (USB stick) like a push
 //	hub export-bundle   write a device's changes as a signed bundle for its USB stick
 //	hub version
 //
@@ -59,8 +59,8 @@ commands:
   revoke       revoke a device: --device ID [--reason TEXT]
   staff        create a staff account of the web UI: --username --name [--role staff|admin] [--agency CODE];
                or set a new password and unlock it: --username --reset. The password is read from stdin.
-  import-bundle  apply a commune's outbox bundle (from a USB stick) with the rules of a push:
-               [--results-to OUT] FILE; OUT gets the commune's changes since the desk's cursor
+  import-bundle  apply a commune's outbox bundle (from a USB stick, encrypted to this hub) with the rules
+               of a push: [--results-to OUT] FILE; OUT gets the commune's changes since the desk's cursor
   export-bundle  write a device's changes and result papers as a bundle signed by the hub:
                --device ID [--since CURSOR] --to FILE
   version      print the version

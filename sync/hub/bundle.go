@@ -12,8 +12,10 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
+	"filippo.io/age"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"motcua/sync/wire"
@@ -45,9 +47,73 @@ const (
 )
 
 // loadBundleKey returns the hub's bundle signing key, minting it on the
-// first start. Two hubs starting at once agree on whichever seed was
-// inserted first.
+// first start, and mints or loads the age identity bundles are encrypted to
+// (kept by bundleAgeIdentities under the signing key's ID). Two hubs
+// starting at once agree on whichever key was inserted first.
 func loadBundleKey(ctx context.Context, db *pgxpool.Pool) (ed25519.PrivateKey, error) {
+	key, err := loadBundleSigningKey(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	id, err := loadBundleAge(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	bundleAgeIdentities.Store(wire.BundleKeyID(key.Public().(ed25519.PublicKey)), id)
+	return key, nil
+}
+
+// bundleAgeIdentities maps a hub's bundle key ID to its age identity, so
+// that the Server (whose fields are in server.go) finds it without a query.
+// Both keys come from the same database; a server whose entry is missing
+// reads it again (bundleAge).
+var bundleAgeIdentities sync.Map
+
+// loadBundleAge returns the hub's age identity for bundles, minting it on
+// the first start on schema 5.
+func loadBundleAge(ctx context.Context, db *pgxpool.Pool) (*age.X25519Identity, error) {
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		return nil, fmt.Errorf("bundle age identity: %w", err)
+	}
+	if _, err := db.Exec(ctx, "INSERT INTO hub_keys (purpose, secret) VALUES ('bundle-age', $1) ON CONFLICT DO NOTHING", id.String()); err != nil {
+		return nil, fmt.Errorf("bundle age identity: %w", err)
+	}
+	var secret string
+	if err := db.QueryRow(ctx, "SELECT secret FROM hub_keys WHERE purpose = 'bundle-age'").Scan(&secret); err != nil {
+		return nil, fmt.Errorf("bundle age identity: %w", err)
+	}
+	if id, err = age.ParseX25519Identity(secret); err != nil {
+		return nil, fmt.Errorf("bundle age identity: stored secret: %w", err)
+	}
+	return id, nil
+}
+
+// bundleAge is the identity the hub decrypts outbox bundles with.
+func (s *Server) bundleAge(ctx context.Context) (*age.X25519Identity, error) {
+	kid := wire.BundleKeyID(s.BundlePublicKey())
+	if v, ok := bundleAgeIdentities.Load(kid); ok {
+		return v.(*age.X25519Identity), nil
+	}
+	id, err := loadBundleAge(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	bundleAgeIdentities.Store(kid, id)
+	return id, nil
+}
+
+// BundleAgeRecipient is the age recipient desks encrypt outbox bundles to.
+func (s *Server) BundleAgeRecipient(ctx context.Context) (string, error) {
+	id, err := s.bundleAge(ctx)
+	if err != nil {
+		return "", err
+	}
+	return id.Recipient().String(), nil
+}
+
+// loadBundleSigningKey returns the Ed25519 key of purpose 'bundle'.
+func loadBundleSigningKey(ctx context.Context, db *pgxpool.Pool) (ed25519.PrivateKey, error) {
 	seed := make([]byte, ed25519.SeedSize)
 	if _, err := rand.Read(seed); err != nil {
 		return nil, fmt.Errorf("bundle key: %w", err)
@@ -71,7 +137,13 @@ func (s *Server) BundlePublicKey() ed25519.PublicKey {
 // (TLS) connection it trusts for the changes it pulls.
 func (s *Server) handleBundleKey(w http.ResponseWriter, r *http.Request) {
 	pub := s.BundlePublicKey()
-	writeJSON(w, http.StatusOK, wire.BundleKeyResponse{Marker: wire.HealthMarker, PublicKey: pub, KeyID: wire.BundleKeyID(pub)})
+	rcpt, err := s.BundleAgeRecipient(r.Context())
+	if err != nil {
+		s.internal(w, r, "bundle key", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, wire.BundleKeyResponse{Marker: wire.HealthMarker, PublicKey: pub, KeyID: wire.BundleKeyID(pub),
+		AgeRecipient: rcpt})
 }
 
 // bundleDevice loads the device a bundle comes from or goes to, with its
@@ -120,9 +192,37 @@ type bundleRecords struct {
 	events   map[int]*wire.Event
 }
 
-// ImportBundle applies a desk's outbox bundle. Everything that could make
-// the bundle untrustworthy is checked before anything is stored: the
-// device is enrolled and not revoked, the manifest's signature verifies
+// ImportBundle applies a desk's outbox bundle: the file as it came off
+// the USB stick, a zip encrypted to the hub's age recipient. A plain zip
+// is refused (ErrBundlePlaintext: the desk never writes one, so it was
+// decrypted and copied somewhere, or forged), as is one that does not
+// decrypt with the hub's identity (ErrBundleDecrypt). The decrypted zip is
+// read in place (age's ReaderAt), never written to a disk.
+func (s *Server) ImportBundle(ctx context.Context, r io.ReaderAt, size int64) (BundleImport, error) {
+	head := make([]byte, len(wire.BundleAgeMagic))
+	n, _ := r.ReadAt(head, 0)
+	head = head[:n]
+	switch {
+	case wire.IsEncryptedBundle(head):
+	case wire.IsPlainBundle(head):
+		return BundleImport{}, fmt.Errorf("import bundle: %w: a plain zip; the desk writes outbox bundles encrypted to this hub", wire.ErrBundlePlaintext)
+	default:
+		return BundleImport{}, fmt.Errorf("import bundle: %w: neither an encrypted bundle nor a zip", wire.ErrBundleInvalid)
+	}
+	id, err := s.bundleAge(ctx)
+	if err != nil {
+		return BundleImport{}, fmt.Errorf("import bundle: %w", err)
+	}
+	plain, plainSize, err := age.DecryptReaderAt(r, size, id)
+	if err != nil {
+		return BundleImport{}, fmt.Errorf("import bundle: %w: %w", wire.ErrBundleDecrypt, err)
+	}
+	return s.importPlainBundle(ctx, plain, plainSize)
+}
+
+// importPlainBundle applies a decrypted outbox bundle. Everything that
+// could make the bundle untrustworthy is checked before anything is
+// stored: the device is enrolled and not revoked, the manifest's signature verifies
 // with its key, every item and blob matches the manifest, and no dossier
 // or event belongs to another commune. Then the blobs are stored (each
 // hash-checked again as it is written) and the items go through the same
@@ -130,7 +230,7 @@ type bundleRecords struct {
 // push's own: importing the same bundle twice answers duplicates and
 // stores nothing new, and items a push would refuse are refused with the
 // same reasons.
-func (s *Server) ImportBundle(ctx context.Context, r io.ReaderAt, size int64) (BundleImport, error) {
+func (s *Server) importPlainBundle(ctx context.Context, r io.ReaderAt, size int64) (BundleImport, error) {
 	b, err := wire.OpenBundle(r, size)
 	if err != nil {
 		return BundleImport{}, fmt.Errorf("import bundle: %w", err)
@@ -402,7 +502,7 @@ func (s *Server) addResultBlob(ctx context.Context, bw *wire.BundleWriter, ref w
 // It is spooled to a temporary file first (the zip directory is at its
 // end) and answered with the BundleImport.
 func (s *Server) adminImportBundle(w http.ResponseWriter, r *http.Request) {
-	f, err := os.CreateTemp("", "hub-bundle-*.zip")
+	f, err := os.CreateTemp("", "hub-bundle-*"+wire.BundleEncryptedExt)
 	if err != nil {
 		s.internal(w, r, "bundle spool", err)
 		return
@@ -469,6 +569,8 @@ var bundleMessages = map[string]string{
 	wire.CodeUnknownDevice:   "Thiết bị của gói chưa đăng ký với máy chủ tỉnh. Không nhận gì từ gói này.",
 	wire.CodeDeviceRevoked:   "Thiết bị của gói đã bị thu hồi quyền đồng bộ. Không nhận gì từ gói này.",
 	wire.CodeWrongCommune:    "Gói có hồ sơ của đơn vị khác với đơn vị của thiết bị lập gói. Không nhận gì từ gói này.",
+	wire.CodeBundlePlaintext: "Gói không được mã hóa. Máy một cửa luôn mã hóa gói USB cho máy chủ tỉnh; gói này đã bị giải mã hoặc không do máy một cửa lập. Không nhận gì từ gói này.",
+	wire.CodeBundleDecrypt:   "Không giải mã được gói bằng khóa của máy chủ tỉnh này: gói được mã hóa cho máy chủ khác, hoặc tệp bị hỏng khi sao chép. Không nhận gì từ gói này.",
 }
 
 // BundleRefusal names why a bundle was refused: the machine code of the

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/age"
+
 	"motcua/sync/wire"
 )
 
@@ -53,8 +55,50 @@ func (c *client) bundle(blobs [][]byte, records ...any) []byte {
 	return outboxBundle(c.e.t, c.id, c.commune, c.key, blobs, records...)
 }
 
-// importBundle posts a bundle to the admin route.
+// seal encrypts a plain bundle to the hub's age recipient, as a desk
+// writes it; anything else is returned as it is. (The recipient is public:
+// encrypting is no proof of origin, the signature inside is.)
+func (e *env) seal(data []byte) []byte {
+	e.t.Helper()
+	if !wire.IsPlainBundle(data) {
+		return data
+	}
+	rs, err := e.srv.BundleAgeRecipient(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	rcpt, err := age.ParseX25519Recipient(rs)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return sealTo(e.t, data, rcpt)
+}
+
+func sealTo(t *testing.T, data []byte, rcpt age.Recipient) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := age.Encrypt(&buf, rcpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// importBundle encrypts a plain bundle to the hub and posts it to the
+// admin route.
 func (e *env) importBundle(data []byte) (BundleImport, answer) {
+	e.t.Helper()
+	return e.postBundle(e.seal(data))
+}
+
+// postBundle posts a file to the admin route as it is.
+func (e *env) postBundle(data []byte) (BundleImport, answer) {
 	e.t.Helper()
 	r, _ := http.NewRequest(http.MethodPost, e.http.URL+"/admin/v1/bundles", bytes.NewReader(data))
 	r.Header.Set("Authorization", "Bearer "+adminToken)
@@ -156,6 +200,9 @@ func TestBundleRefusals(t *testing.T) {
 	mine := dossier(communeA, ref(scan))
 	good := a.bundle([][]byte{scan}, mine)
 	_, otherKey, _ := ed25519.GenerateKey(nil)
+	otherHub, _ := age.GenerateX25519Identity()
+	damaged := e.seal(good)
+	damaged[len(damaged)-100] ^= 1
 
 	tests := []struct {
 		name   string
@@ -180,10 +227,19 @@ func TestBundleRefusals(t *testing.T) {
 			}
 			return buf.Bytes()
 		}(), 422, wire.CodeBundleInvalid},
+		// A genuine bundle, but not encrypted, or not to this hub: the
+		// files below are posted as they are.
+		{"plain zip", good, 422, wire.CodeBundlePlaintext},
+		{"encrypted to another hub", sealTo(t, good, otherHub.Recipient()), 422, wire.CodeBundleDecrypt},
+		{"ciphertext damaged", damaged, 422, wire.CodeBundleDecrypt},
 	}
-	for _, tt := range tests {
+	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, ans := e.importBundle(tt.data)
+			data := tt.data
+			if i < len(tests)-3 {
+				data = e.seal(data)
+			}
+			_, ans := e.postBundle(data)
 			if ans.status != tt.status || ans.err().Code != tt.code || ans.err().Message == "" {
 				t.Fatalf("got %d %s, want %d %s", ans.status, ans.body, tt.status, tt.code)
 			}
@@ -200,7 +256,7 @@ func TestBundleRefusals(t *testing.T) {
 		t.Fatalf("good bundle: %d %s", ans.status, ans.body)
 	}
 	// No admin token, no import.
-	r, _ := http.NewRequest(http.MethodPost, e.http.URL+"/admin/v1/bundles", bytes.NewReader(good))
+	r, _ := http.NewRequest(http.MethodPost, e.http.URL+"/admin/v1/bundles", bytes.NewReader(e.seal(good)))
 	if ans := send(t, r); ans.status != http.StatusUnauthorized {
 		t.Fatalf("import without the admin token: %d", ans.status)
 	}
@@ -245,6 +301,13 @@ func TestChangesBundle(t *testing.T) {
 	pub := ed25519.PublicKey(key.PublicKey)
 	if key.Marker != wire.HealthMarker || !pub.Equal(e.srv.BundlePublicKey()) || key.KeyID != wire.BundleKeyID(pub) {
 		t.Fatalf("bundle key answer %+v", key)
+	}
+	rcpt, err := e.srv.BundleAgeRecipient(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := age.ParseX25519Recipient(key.AgeRecipient); err != nil || key.AgeRecipient != rcpt {
+		t.Fatalf("bundle key answer's age recipient %q (%v), the hub's is %q", key.AgeRecipient, err, rcpt)
 	}
 
 	get := func(device, since string) answer {
@@ -307,6 +370,10 @@ func TestChangesBundle(t *testing.T) {
 	e.restart()
 	if !e.srv.BundlePublicKey().Equal(pub) {
 		t.Fatal("the hub's bundle key changed across a restart")
+	}
+	bundleAgeIdentities.Clear() // read it from the database again
+	if again, err := e.srv.BundleAgeRecipient(ctx); err != nil || again != rcpt {
+		t.Fatalf("the hub's age recipient across a restart: %q (%v), was %q", again, err, rcpt)
 	}
 }
 

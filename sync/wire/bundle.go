@@ -66,12 +66,40 @@ const (
 // BundleContentType is the media type of a bundle file.
 const BundleContentType = "application/zip"
 
+// Encrypted bundles. An outbox bundle holds citizens' personal data and
+// travels on a USB stick, so the desk never writes it in clear: the whole
+// zip is an age file (filippo.io/age, X25519) encrypted to the hub's age
+// recipient (BundleKeyResponse.AgeRecipient), and the hub refuses a plain
+// one. Readers tell the two apart by the first bytes, never by the name.
+const (
+	// BundleAgeMagic opens every age file, hence every encrypted bundle.
+	BundleAgeMagic = "age-encryption.org/v1\n"
+	// BundleZipMagic opens a plain (signed, not encrypted) bundle.
+	BundleZipMagic = "PK\x03\x04"
+	// BundleEncryptedExt ends the name of an encrypted bundle file.
+	BundleEncryptedExt = ".zip.age"
+	// BundleEncryptedContentType is the media type of an encrypted bundle.
+	BundleEncryptedContentType = "application/octet-stream"
+)
+
+// IsEncryptedBundle reports whether a file starting with head is an
+// encrypted (age) bundle.
+func IsEncryptedBundle(head []byte) bool { return bytes.HasPrefix(head, []byte(BundleAgeMagic)) }
+
+// IsPlainBundle reports whether a file starting with head is a plain zip.
+func IsPlainBundle(head []byte) bool { return bytes.HasPrefix(head, []byte(BundleZipMagic)) }
+
 // Machine codes of a refused bundle (the error envelope of the hub's admin
 // import, and the desk's API).
 const (
 	CodeBundleInvalid   = "bundle_invalid"
 	CodeBundleSignature = "bundle_signature"
 	CodeBundleTampered  = "bundle_tampered"
+	// CodeBundlePlaintext: an outbox bundle that is not encrypted.
+	CodeBundlePlaintext = "bundle_plaintext"
+	// CodeBundleDecrypt: an encrypted bundle this reader cannot decrypt
+	// (encrypted to another key, or damaged).
+	CodeBundleDecrypt = "bundle_decrypt"
 )
 
 // BundleErrorCode is the machine code of a bundle error of this package
@@ -79,6 +107,10 @@ const (
 // is wrong), or "" for any other error.
 func BundleErrorCode(err error) string {
 	switch {
+	case errors.Is(err, ErrBundlePlaintext):
+		return CodeBundlePlaintext
+	case errors.Is(err, ErrBundleDecrypt):
+		return CodeBundleDecrypt
 	case errors.Is(err, ErrBundleSignature):
 		return CodeBundleSignature
 	case errors.Is(err, ErrBundleTampered):
@@ -98,6 +130,12 @@ var (
 	// ErrBundleTampered is wrapped when an entry does not match the size or
 	// SHA-256 the signed manifest gives it.
 	ErrBundleTampered = errors.New("bundle content does not match its manifest")
+	// ErrBundlePlaintext is wrapped when a bundle that must be encrypted
+	// is a plain zip.
+	ErrBundlePlaintext = errors.New("bundle is not encrypted")
+	// ErrBundleDecrypt is wrapped when an encrypted bundle does not
+	// decrypt with the reader's identity.
+	ErrBundleDecrypt = errors.New("bundle does not decrypt with this key")
 )
 
 // BundleManifest describes a bundle. Its bytes, as stored, are what the
@@ -139,13 +177,18 @@ type BundleItem struct {
 }
 
 // BundleKeyResponse answers GET /v1/bundle-key: the public key the hub
-// signs changes bundles with. A desk learns it while online, over the same
-// connection it pulls changes through, and accepts a changes bundle only if
-// it verifies with that key.
+// signs changes bundles with, and the age recipient outbox bundles are
+// encrypted to. A desk learns both while online, over the same connection
+// it pulls changes through, accepts a changes bundle only if it verifies
+// with that key, and writes an outbox bundle only encrypted to that
+// recipient.
 type BundleKeyResponse struct {
 	Marker    string `json:"marker"`     // HealthMarker
 	PublicKey []byte `json:"public_key"` // 32 bytes, base64 in JSON
 	KeyID     string `json:"key_id"`     // BundleKeyID(PublicKey)
+	// AgeRecipient is the hub's age X25519 recipient ("age1…"); empty
+	// from a hub that does not take encrypted bundles yet.
+	AgeRecipient string `json:"age_recipient,omitempty"`
 }
 
 // BundleKeyPath is the URL path of the hub's bundle key.

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -303,7 +304,32 @@ func TestBundleGolden(t *testing.T) {
 	pub := testKey.Public().(ed25519.PublicKey)
 	bundleGolden(t, "bundle_manifest.json", m, new(wire.BundleManifest))
 	bundleGolden(t, "bundle_key_response.json",
-		wire.BundleKeyResponse{Marker: wire.HealthMarker, PublicKey: pub, KeyID: wire.BundleKeyID(pub)}, new(wire.BundleKeyResponse))
+		wire.BundleKeyResponse{Marker: wire.HealthMarker, PublicKey: pub, KeyID: wire.BundleKeyID(pub),
+			AgeRecipient: "age1tz03fuu6mlc8q67dpenfsmsdwsfl7hjzj5qm85a5p65wxkvuh5fq96ekfn"}, new(wire.BundleKeyResponse))
+}
+
+// TestBundleEncryptionMarks: readers tell an encrypted bundle from a plain
+// one by its first bytes, and the refusals have their own codes.
+func TestBundleEncryptionMarks(t *testing.T) {
+	plain, _, _ := writeBundle(t, testKey)
+	if !wire.IsPlainBundle(plain) || wire.IsEncryptedBundle(plain) {
+		t.Error("a bundle zip is not recognised as plain")
+	}
+	enc := []byte(wire.BundleAgeMagic + "-> X25519 abc\n")
+	if !wire.IsEncryptedBundle(enc) || wire.IsPlainBundle(enc) {
+		t.Error("an age file is not recognised as encrypted")
+	}
+	if wire.IsEncryptedBundle([]byte("age-encryption")) {
+		t.Error("a truncated magic passes")
+	}
+	for err, code := range map[error]string{
+		fmt.Errorf("x: %w", wire.ErrBundlePlaintext): wire.CodeBundlePlaintext,
+		fmt.Errorf("x: %w", wire.ErrBundleDecrypt):   wire.CodeBundleDecrypt,
+	} {
+		if got := wire.BundleErrorCode(err); got != code {
+			t.Errorf("BundleErrorCode(%v) = %q, want %q", err, got, code)
+		}
+	}
 }
 
 func bundleGolden(t *testing.T, file string, v, empty any) {
