@@ -352,7 +352,7 @@ export async function exportSyncBundle(fetchFn: typeof fetch = fetch): Promise<S
   } catch {
     throw new ApiError(0, 'network', 'Tải gói bị gián đoạn giữa chừng; vui lòng xuất lại.')
   }
-  const filename = /filename="([^"]+)"/.exec(resp.headers.get('Content-Disposition') ?? '')?.[1] ?? 'motcua-goi-dong-bo.zip'
+  const filename = /filename="([^"]+)"/.exec(resp.headers.get('Content-Disposition') ?? '')?.[1] ?? 'motcua-goi-dong-bo.zip.age'
   return {
     blob,
     filename,
