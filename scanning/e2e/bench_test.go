@@ -120,7 +120,9 @@ func BenchmarkPipeline(b *testing.B) {
 	}
 	runtime.GC()
 	debug.FreeOSMemory()
-	p := newPipeline(b, scanning.Options{Logger: discardLogger()})
+	// The application's settings (app/cli): plain pages stored as 1-bit
+	// PNG; SCANBENCH_JPEG=1 stores them as gray JPEG instead.
+	p := newPipeline(b, scanning.Options{Compact: os.Getenv("SCANBENCH_JPEG") == "", Logger: discardLogger()})
 	// Warm up: the recognizers are created once per worker and kept by the
 	// pipeline, as in the application.
 	if _, err := p.Process(context.Background(), scanning.Input{Path: path, Last: 2}, io.Discard, nil); err != nil {
