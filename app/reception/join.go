@@ -33,7 +33,7 @@ var (
 
 // maxPrefixIDs bounds the dossiers a word being typed may match for it to
 // take part in the join; beyond, the word is checked on loaded dossiers.
-const maxPrefixIDs = 5000
+const maxPrefixIDs = 2000
 
 type postings interface {
 	seek(id string) // to the highest ID ≤ id
@@ -79,13 +79,17 @@ func (p *idPostings) close()      {}
 
 // prefixIDs collects the dossiers with a word starting with prefix, newest
 // first, or reports that there are too many.
-func prefixIDs(x *store.Txn, prefix string) ([]string, bool, error) {
+func prefixIDs(x *store.Txn, prefix string, deadline time.Time) ([]string, bool, error) {
 	seen := map[string]bool{}
 	err := x.Scan(store.PrefixDossierTerm(prefix), nil, false, true, func(k, _ []byte) (bool, error) {
 		seen[store.DossierTermID(k)] = true
+		if len(seen)%256 == 0 && time.Now().After(deadline) {
+			seen[""] = true // out of time: as good as too many
+			return false, nil
+		}
 		return len(seen) <= maxPrefixIDs, nil
 	})
-	if err != nil || len(seen) > maxPrefixIDs {
+	if err != nil || len(seen) > maxPrefixIDs || seen[""] {
 		return nil, false, err
 	}
 	ids := make([]string, 0, len(seen))
@@ -100,7 +104,7 @@ func prefixIDs(x *store.Txn, prefix string) ([]string, bool, error) {
 // joinList answers a filtered recent/all list page by the leapfrog join.
 // It reports false when it cannot (a lone word being typed that matches
 // too much), for the caller to walk the list instead.
-func joinList(x *store.Txn, q ListQuery, f *wordFilter, cursor []byte, page *Page) (bool, error) {
+func joinList(x *store.Txn, q ListQuery, f *wordFilter, cursor []byte, page *Page, deadline time.Time) (bool, error) {
 	var lists []postings
 	defer func() {
 		for _, l := range lists {
@@ -111,7 +115,7 @@ func joinList(x *store.Txn, q ListQuery, f *wordFilter, cursor []byte, page *Pag
 		lists = append(lists, newTermPostings(x, w))
 	}
 	checkPrefix := true
-	ids, ok, err := prefixIDs(x, f.prefix)
+	ids, ok, err := prefixIDs(x, f.prefix, deadline)
 	if err != nil {
 		return false, err
 	}
@@ -140,9 +144,8 @@ func joinList(x *store.Txn, q ListQuery, f *wordFilter, cursor []byte, page *Pag
 		}
 	}
 	last := ""
-	start := time.Now()
 	for steps := 0; ; steps++ {
-		if steps > joinBudget || (steps%32 == 31 && time.Since(start) > searchTime) {
+		if steps > joinBudget || (steps%32 == 31 && time.Now().After(deadline)) {
 			page.Next = base64.RawURLEncoding.EncodeToString(append([]byte{joinAt}, target...))
 			return true, nil
 		}

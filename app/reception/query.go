@@ -150,6 +150,9 @@ func (s *Service) List(ctx context.Context, q ListQuery) (Page, error) {
 	day := cal.DateOf(now)
 	open, closes := cal.OpensAt(day).Unix(), cal.ClosesAt(day).Unix()
 	var page Page
+	// One time budget for the whole filtered page: probing, collecting the
+	// typed word's dossiers, the join or the walk.
+	deadline := time.Now().Add(searchTime)
 	err = s.st.View(func(x *store.Txn) error {
 		if filter != nil && (q.List == ListRecent || q.List == ListAll) {
 			candidates, dense, probedPrefix, err := filter.probe(x)
@@ -159,18 +162,18 @@ func (s *Service) List(ctx context.Context, q ListQuery) (Page, error) {
 			if !dense && (len(cursor) == 0 || cursor[0] == offsetCursor) {
 				return listCandidates(x, q, candidates, filter, probedPrefix, cursor, &page)
 			}
-			if done, err := joinList(x, q, filter, cursor, &page); done || err != nil {
+			if done, err := joinList(x, q, filter, cursor, &page, deadline); done || err != nil {
 				return err
 			}
 		}
 		// take loads a listed dossier and reports whether to go on.
-		scanned, started := 0, time.Now()
+		scanned := 0
 		take := func(id string, key []byte) (bool, error) {
 			if filter != nil {
 				// A filter that matches little among many dossiers would
 				// walk them all: after the budget the page ends with what
 				// it found and a cursor, and "more" goes on from there.
-				if scanned++; scanned > filterScanBudget || (scanned%32 == 0 && time.Since(started) > searchTime) {
+				if scanned++; scanned > filterScanBudget || (scanned%32 == 0 && time.Now().After(deadline)) {
 					page.Next = base64.RawURLEncoding.EncodeToString(key)
 					return false, nil
 				}
