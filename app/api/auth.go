@@ -94,7 +94,9 @@ var routeRoles = map[string][]accounts.Role{
 // read them; archive batches and review belong to operators and leaders.
 var (
 	scanWriters = []accounts.Role{accounts.RoleScanner, accounts.RoleClerk, accounts.RoleLeader}
-	scanReaders = []accounts.Role{accounts.RoleScanner, accounts.RoleClerk, accounts.RoleLeader, accounts.RoleSpecialist}
+	// Admins read scans too: they set the watch folder, and an admin can
+	// give themselves any role, so leaving them out would protect nothing.
+	scanReaders = []accounts.Role{accounts.RoleScanner, accounts.RoleClerk, accounts.RoleLeader, accounts.RoleSpecialist, accounts.RoleAdmin}
 	archivists  = []accounts.Role{accounts.RoleScanner, accounts.RoleLeader}
 )
 

@@ -44,8 +44,8 @@ before(async () => {
   ])
   deskToken = await setupDesk(srv.url, OFFICE)
   desk = apiAs(srv.url, deskToken)
-  // The administrator also runs the scanning station: the intake status
-  // and the Số hóa screen belong to the scanning roles.
+  // The administrator also runs the scanning station: scanning from a
+  // scanner belongs to the scanning roles (the watch folder form does not).
   adminToken = (await login(srv.url, ADMIN)).token
   admin = apiAs(srv.url, adminToken)
   const { body: users } = await admin('/api/users')
