@@ -17,11 +17,8 @@ var ErrNoComponent = errors.New("dossier has no such component")
 // its receipt). It is for app/digitize, which binds scans inside its own
 // transaction so that the binding and the flag cannot disagree.
 func (s *Service) MarkDigitised(x *store.Txn, dossierID, component string) (Dossier, error) {
-	var d Dossier
-	if err := x.GetJSON(store.KeyDossier(dossierID), &d); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return Dossier{}, ErrNotFound
-		}
+	d, err := DossierByID(x, dossierID)
+	if err != nil {
 		return Dossier{}, err
 	}
 	want := vntext.Fold(vntext.Clean(component))
@@ -39,10 +36,10 @@ func (s *Service) MarkDigitised(x *store.Txn, dossierID, component string) (Doss
 	return d, x.SetJSON(store.KeyDossier(d.ID), &d)
 }
 
-// DossierByCode finds a dossier by its code in x (a QR cover sheet names the
-// code, not the ID).
+// DossierByCode finds a dossier by its code in x (a barcode, a QR cover
+// sheet), read as the reader or the clerk typed it.
 func DossierByCode(x *store.Txn, code string) (Dossier, error) {
-	id, err := x.Get(store.KeyDossierCode(strings.TrimSpace(code)))
+	id, err := x.Get(store.KeyDossierCode(strings.ToUpper(strings.TrimSpace(code))))
 	if errors.Is(err, store.ErrNotFound) {
 		return Dossier{}, ErrNotFound
 	} else if err != nil {

@@ -21,13 +21,10 @@ func (s *Service) Get(ctx context.Context, id string) (Dossier, []dossier.Event,
 	var d Dossier
 	var evs []dossier.Event
 	err := s.st.View(func(x *store.Txn) error {
-		if err := x.GetJSON(store.KeyDossier(id), &d); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return ErrNotFound
-			}
+		var err error
+		if d, err = DossierByID(x, id); err != nil {
 			return err
 		}
-		var err error
 		evs, err = events(x, id)
 		return err
 	})
@@ -36,19 +33,17 @@ func (s *Service) Get(ctx context.Context, id string) (Dossier, []dossier.Event,
 
 // GetByCode resolves a dossier code (from the receipt's barcode).
 func (s *Service) GetByCode(ctx context.Context, code string) (Dossier, []dossier.Event, error) {
-	var id []byte
+	var d Dossier
+	var evs []dossier.Event
 	err := s.st.View(func(x *store.Txn) error {
 		var err error
-		id, err = x.Get(store.KeyDossierCode(strings.ToUpper(strings.TrimSpace(code))))
+		if d, err = DossierByCode(x, code); err != nil {
+			return err
+		}
+		evs, err = events(x, d.ID)
 		return err
 	})
-	if errors.Is(err, store.ErrNotFound) {
-		return Dossier{}, nil, ErrNotFound
-	}
-	if err != nil {
-		return Dossier{}, nil, err
-	}
-	return s.Get(ctx, string(id))
+	return d, evs, err
 }
 
 func events(x *store.Txn, id string) ([]dossier.Event, error) {
