@@ -271,7 +271,7 @@ func (s *Service) importWatched(ctx context.Context, dir, name string) {
 		}
 		s.log.Warn("watch folder file refused", "file", name, "code", code, "err", err)
 		dst := freeName(filepath.Join(dir, WatchFailedDir), name)
-		if err := moveFile(path, dst); err != nil {
+		if err := os.Rename(path, dst); err != nil {
 			s.log.Error("watch folder move", "file", name, "err", err)
 			return
 		}
@@ -305,10 +305,6 @@ func freeName(dir, name string) string {
 		}
 		p = filepath.Join(dir, fmt.Sprintf("%s (%d)%s", base, i, ext))
 	}
-}
-
-func moveFile(from, to string) error {
-	return os.Rename(from, to)
 }
 
 // ScanOptions say how to scan from a device.

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -101,12 +100,8 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 
-	wake chan struct{}
-	mu   sync.Mutex
-	// progress of the running job's pages, between stored pages: the UI
-	// shows the stage a page is in without a store write per stage.
-	running map[string]int
-	watch   watchState
+	wake  chan struct{}
+	watch watchState
 }
 
 // New returns a Service. engine may be nil: jobs are then queued but not
@@ -136,7 +131,7 @@ func New(st *store.Store, bs *blobs.Store, engine Engine, dossiers Dossiers, o O
 	}
 	return &Service{st: st, blobs: bs, engine: engine, dossiers: dossiers, opts: o,
 		log: o.Logger.With("component", "digitize"), now: o.Now,
-		wake: make(chan struct{}, 1), running: map[string]int{}}, nil
+		wake: make(chan struct{}, 1)}, nil
 }
 
 // ImportOptions bind an imported file.
