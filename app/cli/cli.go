@@ -255,7 +255,7 @@ func openApp(dataDir string, env Env, desktop ...bool) (*app, error) {
 	// installer gets it before the sync loop starts.
 	refs := &referenceInstaller{}
 	syn, err := syncing.New(syncing.Config{Store: st, Office: off, HubURL: env.Getenv("MOTCUA_HUB_URL"), Reference: refs,
-		Blobs: blobSource{bs}, Results: resultStore{bs}, AppVersion: env.Version, Logger: log})
+		Blobs: syncing.DeskBlobs{Store: bs}, Results: syncing.DeskBlobs{Store: bs}, AppVersion: env.Version, Logger: log})
 	if err != nil {
 		st.Close()
 		closeLog()

@@ -6,8 +6,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"log/slog"
 	"path/filepath"
 	"runtime"
@@ -17,7 +15,6 @@ import (
 	"motcua/app/digitize"
 	"motcua/app/reception"
 	"motcua/app/store"
-	"motcua/app/syncing"
 	"motcua/app/vault"
 	"motcua/scanning"
 	"motcua/scanning/fitz"
@@ -67,27 +64,6 @@ func openBlobs(dataDir string, st *store.Store, v *vault.Vault, log *slog.Logger
 		return nil, fmt.Errorf("open blob store: %w", err)
 	}
 	return bs, nil
-}
-
-// blobSource lets the sync sender read blobs (syncing.BlobSource).
-type blobSource struct{ bs *blobs.Store }
-
-func (b blobSource) OpenBlob(ctx context.Context, sha string) (syncing.BlobReader, error) {
-	r, err := b.bs.Open(sha)
-	if errors.Is(err, blobs.ErrNotFound) {
-		return nil, fmt.Errorf("%w: %w", fs.ErrNotExist, err)
-	}
-	return r, err
-}
-
-// resultStore keeps result papers pulled from the hub (syncing.ResultStore).
-type resultStore struct{ bs *blobs.Store }
-
-func (r resultStore) Has(sha string) (bool, error) { return r.bs.Has(sha) }
-
-func (r resultStore) Put(ctx context.Context, rd io.Reader) (string, int64, error) {
-	ref, err := r.bs.Put(ctx, rd)
-	return ref.SHA256, ref.Size, err
 }
 
 // blobKey is the vault's blob key. A store created before encryption at

@@ -279,7 +279,7 @@ func TestResultsBundleComesBackAsAPull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := newDesk(t, commune, func(c *Config) { c.Results = testResults{bs} })
+	d := newDesk(t, commune, func(c *Config) { c.Results = DeskBlobs{bs} })
 	en := d.enrol(e)
 
 	// Before the first online cycle the desk does not know the hub's key.

@@ -3,10 +3,7 @@ package syncing
 import (
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"io"
-	"io/fs"
 	"path/filepath"
 	"testing"
 	"time"
@@ -24,16 +21,6 @@ import (
 	"motcua/sync/wire"
 )
 
-type testBlobs struct{ bs *blobs.Store }
-
-func (b testBlobs) OpenBlob(ctx context.Context, sha string) (BlobReader, error) {
-	r, err := b.bs.Open(sha)
-	if errors.Is(err, blobs.ErrNotFound) {
-		return nil, fmt.Errorf("%w: %w", fs.ErrNotExist, err)
-	}
-	return r, err
-}
-
 // TestScansReachTheHub: a scan bound to a dossier at the desk reaches the
 // hub after the dossier — the PDF uploaded and hash-checked, then an
 // attach_scans event naming it — exactly once.
@@ -44,7 +31,7 @@ func TestScansReachTheHub(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := newDesk(t, commune, func(c *Config) { c.Blobs = testBlobs{bs} })
+	d := newDesk(t, commune, func(c *Config) { c.Blobs = DeskBlobs{bs} })
 	// A born-digital PDF: its own text layer is used, no OCR engine needed.
 	pipe := scanning.New(fitz.New(), nil, scanning.Options{DPI: 100, Workers: 1, Logger: quiet})
 	t.Cleanup(func() { pipe.Close() })
@@ -97,14 +84,6 @@ func TestScansReachTheHub(t *testing.T) {
 	}
 }
 
-type testResults struct{ bs *blobs.Store }
-
-func (r testResults) Has(sha string) (bool, error) { return r.bs.Has(sha) }
-func (r testResults) Put(ctx context.Context, rd io.Reader) (string, int64, error) {
-	ref, err := r.bs.Put(ctx, rd)
-	return ref.SHA256, ref.Size, err
-}
-
 // TestResultPaperReachesTheDesk: the result paper an official attaches on
 // the hub is downloaded into the desk's blob store (hash-checked) before the
 // change naming it is applied, and the dossier lists it.
@@ -114,7 +93,7 @@ func TestResultPaperReachesTheDesk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := newDesk(t, commune, func(c *Config) { c.Results = testResults{bs} })
+	d := newDesk(t, commune, func(c *Config) { c.Results = DeskBlobs{bs} })
 	d.enrol(e)
 	d.sync.Start(d.rec)
 	dos := d.receive()

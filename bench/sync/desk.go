@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -54,7 +53,7 @@ func newDesk(ctx context.Context, dir string, cc client.Config) (*desk, error) {
 		d.close()
 		return nil, err
 	}
-	d.syn, err = syncing.New(syncing.Config{Store: st, Office: off, Blobs: blobSource{d.bs}, Logger: quiet,
+	d.syn, err = syncing.New(syncing.Config{Store: st, Office: off, Blobs: syncing.DeskBlobs{Store: d.bs}, Logger: quiet,
 		AppVersion: "bench", DeviceName: "Máy đo", Client: cc})
 	if err != nil {
 		d.close()
@@ -73,17 +72,6 @@ func (d *desk) close() {
 		d.syn.Close()
 	}
 	d.st.Close()
-}
-
-// blobSource lets the sender read the desk's scans.
-type blobSource struct{ bs *blobs.Store }
-
-func (b blobSource) OpenBlob(ctx context.Context, sha string) (syncing.BlobReader, error) {
-	r, err := b.bs.Open(sha)
-	if errors.Is(err, blobs.ErrNotFound) {
-		return nil, fmt.Errorf("%w: %w", fs.ErrNotExist, err)
-	}
-	return r, err
 }
 
 var clerk = reception.Actor{ID: "u1", Name: "Trần Văn Bình", Role: "clerk"}
