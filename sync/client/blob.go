@@ -137,21 +137,27 @@ func (c *Client) Download(ctx context.Context, sum string, size int64, w io.Writ
 	if !wire.ValidSHA256(sum) || size < 0 {
 		return fmt.Errorf("download %s: invalid blob", sum)
 	}
-	resp, err := c.do(ctx, call{method: http.MethodGet, path: "/v1/blobs/" + sum, signed: true})
+	return c.getVerified(ctx, "/v1/blobs/"+sum, "download "+sum, sum, size, w)
+}
+
+// getVerified GETs a signed path whose answer must be size bytes hashing
+// to sum, writing them to w as they arrive.
+func (c *Client) getVerified(ctx context.Context, path, op, sum string, size int64, w io.Writer) error {
+	resp, err := c.do(ctx, call{method: http.MethodGet, path: path, signed: true})
 	if err != nil {
-		return fmt.Errorf("download %s: %w", sum, err)
+		return fmt.Errorf("%s: %w", op, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return failure(resp, "download "+sum)
+		return failure(resp, op)
 	}
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(resp.Body, size+1))
 	if err != nil {
-		return fmt.Errorf("download %s: %w", sum, err)
+		return fmt.Errorf("%s: %w", op, err)
 	}
 	if n != size || hex.EncodeToString(h.Sum(nil)) != sum {
-		return fmt.Errorf("download %s: %w (%d bytes, want %d)", sum, ErrBlobDigest, n, size)
+		return fmt.Errorf("%s: %w (%d bytes, want %d)", op, ErrBlobDigest, n, size)
 	}
 	return nil
 }

@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -102,20 +99,9 @@ func (c *Client) Reference(ctx context.Context, doc wire.ReferenceDoc) ([]byte, 
 	if _, _, ok := wire.ParseReferenceName(doc.Name); !ok || doc.Size < 0 || doc.Size > wire.MaxReferenceBytes {
 		return nil, fmt.Errorf("reference %q: %w: not a reference document", doc.Name, ErrProtocol)
 	}
-	resp, err := c.do(ctx, call{method: http.MethodGet, path: "/v1/reference/" + doc.Name, signed: true})
-	if err != nil {
-		return nil, fmt.Errorf("reference %s: %w", doc.Name, err)
+	var b bytes.Buffer
+	if err := c.getVerified(ctx, "/v1/reference/"+doc.Name, "reference "+doc.Name, doc.SHA256, doc.Size, &b); err != nil {
+		return nil, err
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, failure(resp, "reference "+doc.Name)
-	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, doc.Size+1))
-	if err != nil {
-		return nil, fmt.Errorf("reference %s: %w", doc.Name, err)
-	}
-	if sum := sha256.Sum256(b); int64(len(b)) != doc.Size || hex.EncodeToString(sum[:]) != doc.SHA256 {
-		return nil, fmt.Errorf("reference %s: %w", doc.Name, ErrBlobDigest)
-	}
-	return b, nil
+	return b.Bytes(), nil
 }
