@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"time"
 
@@ -82,13 +81,7 @@ func (s *Server) referenceDocs() ([]wire.ReferenceDoc, error) {
 		}
 		out = append(out, c.doc)
 	}
-	slices.SortFunc(out, func(a, b wire.ReferenceDoc) int {
-		if a.Name < b.Name {
-			return -1
-		}
-		return 1
-	})
-	return out, nil
+	return out, nil // in name order: os.ReadDir sorts
 }
 
 func hashFile(p string) (string, int64, error) {
