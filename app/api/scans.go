@@ -247,12 +247,18 @@ func (s *server) scanFile(which string) http.HandlerFunc {
 		} else if job.Kind != scanning.KindPDF {
 			ctype = "image/" + string(job.Kind)
 		}
-		w.Header().Set("Content-Type", ctype)
-		w.Header().Set("Content-Disposition", "inline; filename*=UTF-8''"+url.PathEscape(name))
-		w.Header().Set("Cache-Control", "private, no-store")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		http.ServeContent(w, r, "", *job.FinishedAtOr(), f)
+		serveDocument(w, r, f, ctype, name, *job.FinishedAtOr())
 	}
+}
+
+// serveDocument serves a decrypted stored file inline under its name, with
+// ranges (the PDF viewer asks for them) and never into a shared cache.
+func serveDocument(w http.ResponseWriter, r *http.Request, f io.ReadSeeker, ctype, name string, mod time.Time) {
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", "inline; filename*=UTF-8''"+url.PathEscape(name))
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	http.ServeContent(w, r, "", mod, f)
 }
 
 func pageNumber(w http.ResponseWriter, r *http.Request) (int, bool) {
@@ -520,11 +526,7 @@ func (s *server) resultFile(w http.ResponseWriter, r *http.Request) {
 	if n == 5 && string(head) == "%PDF-" {
 		ctype = "application/pdf"
 	}
-	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("Content-Disposition", "inline; filename*=UTF-8''"+url.PathEscape(strings.TrimSuffix(file.Name, ".pdf")+".pdf"))
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "private, no-store")
-	http.ServeContent(w, r, "", time.Time{}, f)
+	serveDocument(w, r, f, ctype, strings.TrimSuffix(file.Name, ".pdf")+".pdf", time.Time{})
 }
 
 // separatorSheet is the printable sheet that splits a scanning batch.
