@@ -43,11 +43,7 @@ func (r *Renderer) newDoc(form Form, landscape bool, code string) *doc {
 	if landscape {
 		orientation = "L"
 	}
-	pdf := fpdf.New(orientation, "mm", "A4", "")
-	pdf.AddUTF8FontFromBytes(fontFamily, "", fontRegular)
-	pdf.AddUTF8FontFromBytes(fontFamily, "B", fontBold)
-	pdf.AddUTF8FontFromBytes(fontFamily, "I", fontItalic)
-	pdf.SetMargins(marginLeft, marginTop, marginRight)
+	pdf := newA4(orientation)
 	pdf.SetAutoPageBreak(true, marginBottom)
 	pdf.SetCellMargin(0)
 	pdf.SetCatalogSort(true)
@@ -57,7 +53,6 @@ func (r *Renderer) newDoc(form Form, landscape bool, code string) *doc {
 	}
 	pdf.SetTitle(nfc(form.Title), true)
 	pdf.SetSubject(nfc(form.Label()+" – "+r.set.Source()), true)
-	pdf.SetCreator("Một Cửa Xã", true)
 	pdf.SetAuthor(nfc(r.office.UnitName), true)
 	pdf.AddPage()
 	pw, _ := pdf.GetPageSize()
@@ -65,6 +60,18 @@ func (r *Renderer) newDoc(form Form, landscape bool, code string) *doc {
 		tsize: defaultTableSize, tline: defaultTableLine}
 	d.font("", sizeBody)
 	return d
+}
+
+// newA4 is an A4 page set up as every document of this package is: the
+// embedded Vietnamese fonts, the margins, the creator.
+func newA4(orientation string) *fpdf.Fpdf {
+	pdf := fpdf.New(orientation, "mm", "A4", "")
+	pdf.AddUTF8FontFromBytes(fontFamily, "", fontRegular)
+	pdf.AddUTF8FontFromBytes(fontFamily, "B", fontBold)
+	pdf.AddUTF8FontFromBytes(fontFamily, "I", fontItalic)
+	pdf.SetMargins(marginLeft, marginTop, marginRight)
+	pdf.SetCreator("Một Cửa Xã", true)
+	return pdf
 }
 
 func nfc(s string) string { return norm.NFC.String(s) }

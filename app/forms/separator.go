@@ -3,8 +3,6 @@ package forms
 import (
 	"fmt"
 	"io"
-
-	"github.com/go-pdf/fpdf"
 )
 
 // SeparatorSheet writes the sheet a scanning operator puts between two
@@ -17,13 +15,9 @@ func SeparatorSheet(w io.Writer, payload string) error {
 	if err != nil {
 		return fmt.Errorf("separator sheet: %w", err)
 	}
-	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.AddUTF8FontFromBytes(fontFamily, "", fontRegular)
-	pdf.AddUTF8FontFromBytes(fontFamily, "B", fontBold)
-	pdf.SetMargins(marginLeft, marginTop, marginRight)
+	pdf := newA4("P")
 	pdf.SetAutoPageBreak(false, 0)
 	pdf.SetTitle(nfc("Tờ tách tài liệu"), true)
-	pdf.SetCreator("Một Cửa Xã", true)
 	pdf.AddPage()
 	side := 40.0
 	drawQR(pdf, bc, marginLeft, stripTop, side)
