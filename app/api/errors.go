@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"motcua/app/blobs"
 	"motcua/app/office"
 	"motcua/app/store"
 )
@@ -142,7 +143,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // disk gets its own message because the clerk can act on it.
 func (s *server) internal(w http.ResponseWriter, r *http.Request, op string, err error) {
 	s.log.Error(op, "err", err, "path", r.URL.Path)
-	if errors.Is(err, syscall.ENOSPC) {
+	// The blob store marks a full disk itself (on Windows it is not ENOSPC).
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, blobs.ErrDiskFull) {
 		writeError(w, r, http.StatusInsufficientStorage, codeDiskFull, nil)
 		return
 	}

@@ -92,9 +92,6 @@ func (s *server) scanError(w http.ResponseWriter, r *http.Request, op string, er
 	case errors.As(err, &maxErr):
 		writeErrorMsg(w, http.StatusRequestEntityTooLarge, "file_too_large",
 			fmt.Sprintf("Tệp quá lớn (tối đa %d MB).", maxUpload>>20))
-	case errors.Is(err, blobs.ErrDiskFull):
-		s.log.Error(op, "err", err)
-		writeError(w, r, http.StatusInsufficientStorage, codeDiskFull, nil)
 	case errors.As(err, &fe):
 		fields := map[string]string{}
 		for f, p := range fe {
