@@ -125,9 +125,8 @@ const (
 	// prefixScanJob: 0x30 | jobID -> scan job JSON (one imported file).
 	prefixScanJob byte = 0x30
 	// prefixScanQueue: 0x31 | enqueued(u64 unix nanoseconds) | jobID -> ""
-	// while the job is queued or running. The runner walks it oldest first
-	// and deletes the key when the job is done or failed, so a crash leaves
-	// unfinished jobs here to resume.
+	// while the job is queued or running, oldest first. Schema 2 moves it
+	// to prefixScanRunQueue, which orders by class first.
 	prefixScanQueue byte = 0x31
 	// prefixScanPage: 0x32 | jobID | 0x00 | page(u32) -> page JSON (text,
 	// word boxes, confidence, image blob). Written once per page, in the
@@ -162,6 +161,21 @@ const (
 	// lists and search never decode them; the searchable PDF is assembled
 	// from them.
 	prefixScanWords byte = 0x3B
+	// prefixScanRunQueue: 0x3C | class(u8) | enqueued(u64 unix
+	// nanoseconds) | jobID -> "" while the job is queued or running. The
+	// runner takes the first key: every job of class 0 before any of class
+	// 1, oldest first within a class. A running job gives way between pages
+	// when a key of an earlier class appears, and later resumes at its first
+	// page not stored. The key is deleted when the job is done or failed, so
+	// a crash leaves unfinished jobs here to resume. The class follows from
+	// the job (app/digitize queueClass: 0 bound to a dossier, 1 neither, 2
+	// in an archive batch); the key moves when a binding changes it.
+	prefixScanRunQueue byte = 0x3C
+	// prefixScanCount: 0x3D | batchID ("" for every job) | 0x00 | state ->
+	// u64 big-endian: how many jobs are in that state, changed in the
+	// transaction that changes a job's state, so the counts of the job
+	// list need no walk over every job.
+	prefixScanCount byte = 0x3D
 )
 
 var (
@@ -398,6 +412,26 @@ func PrefixScanQueue() []byte { return []byte{prefixScanQueue} }
 
 // ScanQueueJob returns the job ID of a scan queue key.
 func ScanQueueJob(key []byte) string { return string(key[9:]) }
+
+// KeyScanRunQueue is a job's place in the scan queue: its class first,
+// then when it was queued.
+func KeyScanRunQueue(class uint8, enqueuedUnixNano int64, jobID string) []byte {
+	return append(binary.BigEndian.AppendUint64([]byte{prefixScanRunQueue, class}, uint64(enqueuedUnixNano)), jobID...)
+}
+
+// PrefixScanRunQueue covers the scan queue, in the order the runner takes
+// it.
+func PrefixScanRunQueue() []byte { return []byte{prefixScanRunQueue} }
+
+// ScanRunQueueEntry returns the class and job ID of a KeyScanRunQueue key.
+func ScanRunQueueEntry(key []byte) (class uint8, jobID string) { return key[1], string(key[10:]) }
+
+// KeyScanCount is the number of jobs in state among every job (batchID
+// "") or among those of one archive batch.
+func KeyScanCount(batchID, state string) []byte { return join(prefixScanCount, batchID, state) }
+
+// PrefixScanCounts covers every job counter.
+func PrefixScanCounts() []byte { return []byte{prefixScanCount} }
 
 // KeyScanPage is page n of a job.
 func KeyScanPage(jobID string, n int) []byte {
