@@ -35,9 +35,12 @@ func (s *Service) Wake() {
 	}
 }
 
-// Run processes queued jobs, oldest first, until ctx ends. A job
-// interrupted by the end of ctx (or by a crash) stays queued and resumes at
-// its first page not stored.
+// Run processes queued jobs until ctx ends: scans of a dossier first, then
+// loose scans, then archive batches, oldest first within each class
+// (store.ScanQueueClass). A long job gives way between two pages to a job of
+// an earlier class that arrives meanwhile. A job interrupted so, by the end
+// of ctx or by a crash stays queued and resumes at its first page not
+// stored.
 func (s *Service) Run(ctx context.Context) {
 	if s.engine == nil {
 		return
@@ -68,16 +71,48 @@ func (s *Service) Run(ctx context.Context) {
 	}
 }
 
-// next returns the oldest queued job, or "".
+// next returns the first job of the queue and its class; "" when the queue
+// is empty.
 func (s *Service) next() (string, error) {
-	var id string
-	err := s.st.View(func(x *store.Txn) error {
-		return x.Scan(store.PrefixScanQueue(), nil, false, true, func(k, _ []byte) (bool, error) {
-			id = store.ScanQueueJob(k)
+	id, _, err := s.head()
+	return id, err
+}
+
+func (s *Service) head() (id string, class uint8, err error) {
+	err = s.st.View(func(x *store.Txn) error {
+		return x.Scan(store.PrefixScanRunQueue(), nil, false, true, func(k, _ []byte) (bool, error) {
+			class, id = store.ScanRunQueueEntry(k)
 			return false, nil
 		})
 	})
-	return id, err
+	return id, class, err
+}
+
+// queueClass is the job's class in the run queue.
+func queueClass(j *Job) uint8 { return store.ScanQueueClass(j.DossierID, j.BatchID) }
+
+// queueKey is the job's key in the run queue while it is queued or
+// running.
+func queueKey(j *Job) []byte { return store.KeyScanRunQueue(queueClass(j), j.Enqueued, j.ID) }
+
+// errGiveWay stops a job between pages for a job of an earlier class.
+var errGiveWay = errors.New("gave way to a scan of an earlier class")
+
+// giveWayTo returns the job that running job id must give way to: the first
+// of the queue when it is another job of an earlier class; "" otherwise.
+func (s *Service) giveWayTo(id string) (string, error) {
+	first, class, err := s.head()
+	if err != nil || first == "" || first == id {
+		return "", err
+	}
+	var j Job
+	if err := s.st.View(func(x *store.Txn) error { return s.getJob(x, id, &j) }); err != nil {
+		return "", err
+	}
+	if class < queueClass(&j) {
+		return first, nil
+	}
+	return "", nil
 }
 
 // process runs one job to its end, or until ctx ends.
@@ -105,8 +140,8 @@ func (s *Service) process(ctx context.Context, id string) error {
 	if errors.Is(err, ErrNotFound) {
 		// A queue key without its job: drop it, or it blocks the queue.
 		return s.st.Update(func(x *store.Txn) error {
-			return x.Scan(store.PrefixScanQueue(), nil, false, true, func(k, _ []byte) (bool, error) {
-				if store.ScanQueueJob(k) == id {
+			return x.Scan(store.PrefixScanRunQueue(), nil, false, true, func(k, _ []byte) (bool, error) {
+				if _, job := store.ScanRunQueueEntry(k); job == id {
 					return false, x.Delete(append([]byte(nil), k...))
 				}
 				return true, nil
@@ -142,9 +177,25 @@ func (s *Service) process(ctx context.Context, id string) error {
 		log.Info("resuming scan job", "stored_pages", stored, "pages", job.Pages)
 	}
 	if job.Pages == 0 || stored < job.Pages {
-		_, err := s.engine.Process(ctx, in, nil, func(pg *scanning.Page) error { return s.storePage(ctx, id, pg) })
+		_, err := s.engine.Process(ctx, in, nil, func(pg *scanning.Page) error {
+			if err := s.storePage(ctx, id, pg); err != nil {
+				return err
+			}
+			if pg.Number >= job.Pages {
+				return nil // the last page: finishing costs less than stopping
+			}
+			other, err := s.giveWayTo(id)
+			if err != nil {
+				return err
+			}
+			if other != "" {
+				log.Info("scan job gives way", "to", other, "stored_pages", pg.Number, "pages", job.Pages)
+				return errGiveWay
+			}
+			return nil
+		})
 		if err != nil {
-			if ctx.Err() != nil {
+			if ctx.Err() != nil || errors.Is(err, errGiveWay) {
 				return s.requeue(id)
 			}
 			return s.fail(id, err)
@@ -334,7 +385,7 @@ func (s *Service) finish(ctx context.Context, id string) error {
 			return err
 		}
 		job.State, job.PDF, job.FinishedAt, job.Error = StateDone, &ref, &now, nil
-		if err := x.Delete(store.KeyScanQueue(job.Enqueued, id)); err != nil {
+		if err := x.Delete(queueKey(&job)); err != nil {
 			return err
 		}
 		if err := s.queueScans(x, &job, Actor{ID: job.CreatedBy}); err != nil {
@@ -455,7 +506,7 @@ func (s *Service) queueScans(x *store.Txn, job *Job, by Actor) error {
 }
 
 // requeue puts an interrupted job back in the queued state; its queue key
-// never left.
+// never left, so it keeps its place before later jobs of its class.
 func (s *Service) requeue(id string) error {
 	return s.st.Update(func(x *store.Txn) error {
 		var j Job
@@ -489,7 +540,7 @@ func (s *Service) fail(id string, cause error) error {
 		now := s.now()
 		j.State, j.FinishedAt = StateFailed, &now
 		j.Error = &JobError{Code: code, Message: msg, Page: page, Detail: cause.Error()}
-		if err := x.Delete(store.KeyScanQueue(j.Enqueued, id)); err != nil {
+		if err := x.Delete(queueKey(&j)); err != nil {
 			return err
 		}
 		if err := x.SetJSON(store.KeyScanJob(id), &j); err != nil {

@@ -1,6 +1,7 @@
 package digitize
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -223,7 +224,7 @@ func (s *Service) ImportFile(ctx context.Context, path, name string, o ImportOpt
 				return err
 			}
 		}
-		for _, k := range [][]byte{store.KeyScanFile(info.SHA256), store.KeyScanQueue(job.Enqueued, job.ID),
+		for _, k := range [][]byte{store.KeyScanFile(info.SHA256), queueKey(&job),
 			store.KeyScanTime(now.UnixNano(), job.ID), store.KeyBlobRef(ref.SHA256, "scan/"+job.ID+"/original")} {
 			if err := x.Set(k, []byte(job.ID)); err != nil {
 				return err
@@ -266,6 +267,7 @@ func (s *Service) jobByFile(sha string) (Job, bool, error) {
 }
 
 // bindTx binds job to a dossier in x and marks the component digitised.
+// A job waiting in the queue moves up to the dossier scans.
 func (s *Service) bindTx(x *store.Txn, job *Job, dossierID, component string) error {
 	d, err := s.dossiers.MarkDigitised(x, dossierID, component)
 	if err != nil {
@@ -276,7 +278,18 @@ func (s *Service) bindTx(x *store.Txn, job *Job, dossierID, component string) er
 			return err
 		}
 	}
+	before := queueKey(job)
 	job.DossierID, job.DossierCode, job.Component = d.ID, d.Code, component
+	if job.State == StateQueued || job.State == StateRunning {
+		if after := queueKey(job); !bytes.Equal(after, before) {
+			if err := x.Delete(before); err != nil {
+				return err
+			}
+			if err := x.Set(after, nil); err != nil {
+				return err
+			}
+		}
+	}
 	return x.Set(store.KeyScanDossier(d.ID, job.ID), nil)
 }
 
@@ -346,7 +359,7 @@ func (s *Service) Retry(ctx context.Context, id string, by Actor) (Job, error) {
 			return ErrNotFailed
 		}
 		j.State, j.Error, j.Enqueued = StateQueued, nil, s.now().UnixNano()
-		if err := x.Set(store.KeyScanQueue(j.Enqueued, j.ID), nil); err != nil {
+		if err := x.Set(queueKey(&j), nil); err != nil {
 			return err
 		}
 		if err := x.SetJSON(store.KeyScanJob(j.ID), &j); err != nil {

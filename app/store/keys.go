@@ -168,8 +168,7 @@ const (
 	// when a key of an earlier class appears, and later resumes at its first
 	// page not stored. The key is deleted when the job is done or failed, so
 	// a crash leaves unfinished jobs here to resume. The class follows from
-	// the job (app/digitize queueClass: 0 bound to a dossier, 1 neither, 2
-	// in an archive batch); the key moves when a binding changes it.
+	// the job (ScanQueueClass); the key moves when a binding changes it.
 	prefixScanRunQueue byte = 0x3C
 	// prefixScanCount: 0x3D | batchID ("" for every job) | 0x00 | state ->
 	// u64 big-endian: how many jobs are in that state, changed in the
@@ -402,21 +401,38 @@ func PrefixSyncNotes(dossierID string) []byte { return join(prefixSyncNote, doss
 // KeyScanJob is a scan job; PrefixScanJob covers all.
 func KeyScanJob(id string) []byte { return join(prefixScanJob, id) }
 
-// KeyScanQueue is a job's place in the scan queue.
-func KeyScanQueue(enqueuedUnixNano int64, jobID string) []byte {
-	return append(binary.BigEndian.AppendUint64([]byte{prefixScanQueue}, uint64(enqueuedUnixNano)), jobID...)
-}
-
-// PrefixScanQueue covers the scan queue.
+// PrefixScanQueue covers the scan queue of schema 1 (0x31), which the
+// migration to schema 2 empties.
 func PrefixScanQueue() []byte { return []byte{prefixScanQueue} }
 
-// ScanQueueJob returns the job ID of a scan queue key.
+// ScanQueueJob returns the job ID of a schema 1 scan queue key.
 func ScanQueueJob(key []byte) string { return string(key[9:]) }
 
 // KeyScanRunQueue is a job's place in the scan queue: its class first,
 // then when it was queued.
 func KeyScanRunQueue(class uint8, enqueuedUnixNano int64, jobID string) []byte {
 	return append(binary.BigEndian.AppendUint64([]byte{prefixScanRunQueue, class}, uint64(enqueuedUnixNano)), jobID...)
+}
+
+// Classes of the scan run queue, first served first: scans of a dossier
+// (taken at the desk while the applicant may wait), then loose scans, then
+// archive batches (long registers with no one waiting).
+const (
+	ScanClassDossier uint8 = 0
+	ScanClassLoose   uint8 = 1
+	ScanClassArchive uint8 = 2
+)
+
+// ScanQueueClass is the class of a job bound to dossierID and in archive
+// batch batchID (either may be "").
+func ScanQueueClass(dossierID, batchID string) uint8 {
+	switch {
+	case dossierID != "":
+		return ScanClassDossier
+	case batchID != "":
+		return ScanClassArchive
+	}
+	return ScanClassLoose
 }
 
 // PrefixScanRunQueue covers the scan queue, in the order the runner takes

@@ -14,6 +14,46 @@ var migrations = []func(*Txn) error{
 	func(x *Txn) error {
 		return x.Set(keyCreated, []byte(time.Now().UTC().Format(time.RFC3339)))
 	},
+	// 1 -> 2: the scan queue orders by class (dossier scans first).
+	migrateScanRunQueue,
+}
+
+// migrateScanRunQueue moves every scan queue key from 0x31 to 0x3C with the
+// class of its job, read from the job's JSON (app/digitize.Job: "dossierId",
+// "batchId"). A key whose job is gone is dropped, as the runner would.
+func migrateScanRunQueue(x *Txn) error {
+	var old [][]byte
+	err := x.Scan(PrefixScanQueue(), nil, false, true, func(k, _ []byte) (bool, error) {
+		old = append(old, append([]byte(nil), k...))
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range old {
+		if len(k) < 10 {
+			return fmt.Errorf("scan queue key %x too short", k)
+		}
+		id := ScanQueueJob(k)
+		var job struct {
+			DossierID string `json:"dossierId"`
+			BatchID   string `json:"batchId"`
+		}
+		switch err := x.GetJSON(KeyScanJob(id), &job); {
+		case errors.Is(err, ErrNotFound):
+		case err != nil:
+			return err
+		default:
+			enqueued := int64(binary.BigEndian.Uint64(k[1:9]))
+			if err := x.Set(KeyScanRunQueue(ScanQueueClass(job.DossierID, job.BatchID), enqueued, id), nil); err != nil {
+				return err
+			}
+		}
+		if err := x.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SchemaVersion is the version this program writes.
