@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"motcua/app/store"
+	"motcua/app/vault"
 )
 
 var (
@@ -58,11 +59,18 @@ var (
 	// ErrNotFound means there is no backup of that name in the folder.
 	ErrNotFound = errors.New("backup not found")
 	// ErrOtherVault means the backup was made by another data dir's vault
-	// and needs its recovery key (the command line restore).
+	// and needs its recovery key (PrepareFrom).
 	ErrOtherVault = errors.New("backup belongs to another vault")
 	// ErrRestorePending means a restore is already prepared for the next
 	// start.
 	ErrRestorePending = errors.New("a restore is already prepared")
+	// ErrUnencrypted means another PC's backup was made before encryption
+	// at rest; it restores only with the command line into a new data dir.
+	ErrUnencrypted = errors.New("backup of a store without encryption")
+	// ErrKeyRequired means another PC's backup needs its recovery key.
+	ErrKeyRequired = errors.New("recovery key required")
+	// ErrInsideData means the backup folder is inside the data dir.
+	ErrInsideData = errors.New("backup folder inside the data dir")
 	// ErrInUse means the data dir is open in another process, so a
 	// prepared restore cannot be swapped in now.
 	ErrInUse = errors.New("data directory is in use")
@@ -88,8 +96,12 @@ type Config struct {
 	DataKey []byte
 	// BlobKey authenticates the blob files (app/blobs).
 	BlobKey []byte
-	// VaultID is the data dir's vault; only its backups restore from the UI.
+	// VaultID is the data dir's vault; other vaults' backups restore from
+	// the UI with their recovery key (PrepareFrom).
 	VaultID string
+	// VaultOptions give another vault restored from the UI a slot for this
+	// PC (machine key dir, OS keyring).
+	VaultOptions vault.Options
 	// Version is the app version written in each manifest.
 	Version string
 	// MinFree is the reserve on the data disk (DefaultMinFree when 0).

@@ -12,10 +12,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"motcua/app/audit"
 	"motcua/app/store"
+	"motcua/app/vault"
 )
 
 // A restore chosen in the UI is prepared beside the running data and
@@ -39,6 +41,13 @@ type Pending struct {
 	By           string       `json:"by,omitempty"`
 	Replaced     string       `json:"replaced"` // DATA/<Replaced> receives the data it replaces
 	Verification Verification `json:"verification"`
+	// From is the path of a backup chosen by path (PrepareFrom).
+	From string `json:"from,omitempty"`
+	// OtherPC is set for another vault's backup: its vault.json replaces
+	// this data dir's too.
+	OtherPC bool `json:"otherPc,omitempty"`
+	// DeviceForgotten says the copy's hub enrolment was dropped.
+	DeviceForgotten bool `json:"deviceForgotten,omitempty"`
 }
 
 // Pending returns the prepared restore, or nil.
@@ -55,7 +64,7 @@ func readPending(dir string) (*Pending, error) {
 		return nil, fmt.Errorf("read prepared restore: %w", err)
 	}
 	var p Pending
-	if err := json.Unmarshal(b, &p); err != nil || !nameRE.MatchString(p.Name) || filepath.Base(p.Replaced) != p.Replaced {
+	if err := json.Unmarshal(b, &p); err != nil || p.Name == "" || filepath.Base(p.Replaced) != p.Replaced {
 		return nil, fmt.Errorf("prepared restore marker is damaged: %v", err)
 	}
 	return &p, nil
@@ -72,10 +81,8 @@ func (s *Service) PrepareRestore(ctx context.Context, name, by string) (Pending,
 		return Pending{}, err
 	}
 	defer s.release()
-	if p, err := s.Pending(); err != nil {
+	if err := s.noPending(); err != nil {
 		return Pending{}, err
-	} else if p != nil {
-		return Pending{}, ErrRestorePending
 	}
 	doc, err := s.load()
 	if err != nil {
@@ -87,35 +94,126 @@ func (s *Service) PrepareRestore(ctx context.Context, name, by string) (Pending,
 	if st, err := os.Stat(doc.Settings.Folder); err != nil || !st.IsDir() {
 		return Pending{}, fmt.Errorf("%w: %s", ErrFolderMissing, doc.Settings.Folder)
 	}
-	dir := filepath.Join(doc.Settings.Folder, name)
-	m, err := readManifest(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return Pending{}, fmt.Errorf("%w: %s", ErrNotFound, name)
-	}
+	src, err := openBackupDir(filepath.Join(doc.Settings.Folder, name))
 	if err != nil {
+		if errors.Is(err, ErrNotFound) || errors.Is(err, store.ErrNewerSchema) {
+			return Pending{}, err
+		}
 		return Pending{}, fmt.Errorf("%w: %w", ErrVerify, err)
 	}
-	switch {
-	case m.VaultID != s.cfg.VaultID:
+	if src.Manifest.VaultID != s.cfg.VaultID {
 		return Pending{}, fmt.Errorf("%w: %s", ErrOtherVault, name)
-	case m.Schema > store.SchemaVersion():
-		return Pending{}, fmt.Errorf("backup %s: %w", name, store.ErrNewerSchema)
-	case !m.Verification.OK:
-		return Pending{}, fmt.Errorf("%w: %s was not verified", ErrVerify, name)
 	}
-	if sum, err := fileSHA256(filepath.Join(dir, m.StoreFile)); err != nil || sum != m.StoreSHA256 {
-		return Pending{}, fmt.Errorf("%w: store file of %s changed since it was written (%v)", ErrVerify, name, err)
+	return s.prepare(ctx, prepareJob{src: src, keys: s.own(), chain: s.liveChain, by: by})
+}
+
+// PrepareFrom prepares, like PrepareRestore, the restore of the backup at
+// path (Locate: a backup directory, a folder of backups, a store file) —
+// typically another PC's backup brought on a USB drive. A backup of
+// another vault is opened with its recovery key; its vault then replaces
+// this data dir's at the next start, with a slot for this PC, and unless
+// keepDevice its hub enrolment is dropped (this PC enrols again). A wrong
+// key is vault.ErrBadSecret; nothing of the running data is changed
+// either way.
+func (s *Service) PrepareFrom(ctx context.Context, path, recoveryKey, by string, keepDevice bool) (Pending, error) {
+	if err := s.claim("restore"); err != nil {
+		return Pending{}, err
 	}
-	if err := s.checkDataDisk(uint64(2*m.StoreSize + m.BlobBytes)); err != nil {
+	defer s.release()
+	if err := s.noPending(); err != nil {
+		return Pending{}, err
+	}
+	src, err := Locate(path)
+	if err != nil {
+		return Pending{}, err
+	}
+	if src.VaultID() == s.cfg.VaultID {
+		return s.prepare(ctx, prepareJob{src: src, keys: s.own(), chain: s.liveChain, by: by, from: src.StoreFile})
+	}
+	if src.Vault == nil {
+		return Pending{}, fmt.Errorf("%w: %s", ErrUnencrypted, src.Name)
+	}
+	if strings.TrimSpace(recoveryKey) == "" {
+		return Pending{}, fmt.Errorf("%w: %s", ErrKeyRequired, src.Name)
+	}
+	v, err := vault.UnlockFile(*src.Vault, vault.Options{RecoveryKey: recoveryKey})
+	if err != nil {
+		return Pending{}, fmt.Errorf("backup %s: %w", src.Name, err)
+	}
+	return s.prepare(ctx, prepareJob{src: src, keys: KeysOf(v), chain: manifestChain(src.Manifest), by: by, from: src.StoreFile,
+		vault: v, vaultOpts: s.cfg.VaultOptions, forgetDevice: !keepDevice})
+}
+
+func (s *Service) noPending() error {
+	p, err := s.Pending()
+	if err != nil {
+		return err
+	}
+	if p != nil {
+		return ErrRestorePending
+	}
+	return nil
+}
+
+func (s *Service) prepare(ctx context.Context, j prepareJob) (Pending, error) {
+	j.dataDir, j.now, j.log, j.phase, j.checkDisk = s.cfg.DataDir, s.cfg.Now().UTC(), s.log, s.setPhase, s.checkDataDisk
+	p, err := prepare(ctx, j)
+	if err != nil {
+		return Pending{}, err
+	}
+	if err := s.auditLive(ctx, "prepare_restore", p.Name); err != nil {
+		s.log.Error("audit prepared restore", "err", err)
+	}
+	s.log.Info("restore prepared; it is applied at the next start", "backup", p.Name, "other_pc", p.OtherPC)
+	return p, nil
+}
+
+// prepareJob is one restore to stage in DATA/restore-pending.
+type prepareJob struct {
+	dataDir string
+	src     Source
+	keys    Keys
+	chain   func(audit.Report) error
+	by      string // who asked, for the restored chain
+	from    string // the path given, for another PC's backup
+	// vault, when set, is written into the staged data dir with a slot
+	// for this PC (a backup of another vault).
+	vault        *vault.Vault
+	vaultOpts    vault.Options
+	forgetDevice bool
+	now          time.Time
+	log          *slog.Logger
+	phase        func(string)
+	checkDisk    func(extra uint64) error
+}
+
+// prepare restores j.src into DATA/restore-pending.partial, verifies the
+// copy, records the restore in the copy's own audit chain, and renames it
+// to DATA/restore-pending with its marker written last.
+func prepare(ctx context.Context, j prepareJob) (Pending, error) {
+	m := j.src.Manifest
+	need := uint64(0)
+	if m != nil {
+		if !m.Verification.OK {
+			return Pending{}, fmt.Errorf("%w: %s was not verified", ErrVerify, j.src.Name)
+		}
+		if sum, err := fileSHA256(j.src.StoreFile); err != nil || sum != m.StoreSHA256 {
+			return Pending{}, fmt.Errorf("%w: store file of %s changed since it was written (%v)", ErrVerify, j.src.Name, err)
+		}
+		need = uint64(2*m.StoreSize + m.BlobBytes)
+	} else if st, err := os.Stat(j.src.StoreFile); err == nil {
+		need = uint64(2 * st.Size())
+	}
+	if err := j.checkDisk(need); err != nil {
 		return Pending{}, err
 	}
 
-	staging := filepath.Join(s.cfg.DataDir, pendingDir+partialSuffix)
+	staging := filepath.Join(j.dataDir, pendingDir+partialSuffix)
 	if err := os.RemoveAll(staging); err != nil {
 		return Pending{}, err
 	}
 	if err := os.MkdirAll(filepath.Join(staging, blobsDir), 0o700); err != nil {
-		return Pending{}, s.dataError("prepare restore", err)
+		return Pending{}, dataError("prepare restore", err)
 	}
 	done := false
 	defer func() {
@@ -123,14 +221,17 @@ func (s *Service) PrepareRestore(ctx context.Context, name, by string) (Pending,
 			os.RemoveAll(staging)
 		}
 	}()
-	s.setPhase("store")
-	if err := s.restoreStore(filepath.Join(dir, m.StoreFile), filepath.Join(staging, "db")); err != nil {
+	j.phase("store")
+	if err := restoreStore(j.src.StoreFile, filepath.Join(staging, "db"), j.keys, j.log); err != nil {
 		return Pending{}, err
 	}
-	s.setPhase("blobs")
-	src, err := listBlobs(filepath.Join(dir, blobsDir))
-	if err != nil {
-		return Pending{}, err
+	j.phase("blobs")
+	var src []blobFile
+	if j.src.BlobDir != "" {
+		var err error
+		if src, err = listBlobs(j.src.BlobDir); err != nil {
+			return Pending{}, err
+		}
 	}
 	for _, b := range src {
 		if err := copyFile(ctx, b.path, filepath.Join(staging, blobsDir, b.rel)); err != nil {
@@ -140,35 +241,132 @@ func (s *Service) PrepareRestore(ctx context.Context, name, by string) (Pending,
 			return Pending{}, err
 		}
 	}
-	s.setPhase("verify")
-	now := s.cfg.Now().UTC()
-	p := Pending{Name: name, Created: m.Created, PreparedAt: now, By: by, Replaced: "before-restore-" + now.Local().Format(nameLayout)}
+	j.phase("verify")
+	created := j.src.Header.Created
+	if m != nil {
+		created = m.Created
+	}
+	p := Pending{Name: j.src.Name, Created: created, PreparedAt: j.now, By: j.by, Replaced: "before-restore-" + j.now.Local().Format(nameLayout),
+		From: j.from, OtherPC: j.vault != nil}
+	who := audit.ActorFrom(ctx)
 	// The restored data records where it came from, in its own chain.
 	note := func(rs *store.Store) error {
 		return rs.Update(func(x *store.Txn) error {
-			_, err := audit.Append(x, audit.Entry{At: now, Actor: actorID(ctx, by), Role: audit.ActorFrom(ctx).Role,
-				Action: "restore_from_backup", Object: "backup/" + name, Summary: "restored from backup " + name})
-			return err
+			summary := "restored from backup " + j.src.Name
+			if j.vault != nil {
+				summary += " of another PC"
+			}
+			if _, err := audit.Append(x, audit.Entry{At: j.now, Actor: actorID(ctx, j.by), Role: who.Role,
+				Action: "restore_from_backup", Object: "backup/" + j.src.Name, Summary: summary}); err != nil {
+				return err
+			}
+			if j.forgetDevice {
+				forgot, err := forgetDevice(x, j.now)
+				p.DeviceForgotten = forgot
+				return err
+			}
+			return nil
 		})
 	}
-	v, err := s.checkRestored(ctx, Verification{At: now}, filepath.Join(staging, "db"), filepath.Join(staging, blobsDir), note)
+	v, err := checkCopy(ctx, copyCheck{v: Verification{At: j.now}, dbDir: filepath.Join(staging, "db"),
+		blobDir: filepath.Join(staging, blobsDir), keys: j.keys, chain: j.chain, missingOK: m == nil, then: note, log: j.log})
 	p.Verification = v
 	if err != nil {
 		return Pending{}, err
 	}
-	if err := writeJSONFile(filepath.Join(staging, markerFile), p); err != nil {
-		return Pending{}, s.dataError("prepare restore", err)
+	if j.vault != nil {
+		if err := j.vault.Rebind(staging, j.vaultOpts); err != nil {
+			return Pending{}, dataError("prepare restore: vault", err)
+		}
 	}
-	if err := os.Rename(staging, filepath.Join(s.cfg.DataDir, pendingDir)); err != nil {
-		return Pending{}, s.dataError("prepare restore", err)
+	if err := writeJSONFile(filepath.Join(staging, markerFile), p); err != nil {
+		return Pending{}, dataError("prepare restore", err)
+	}
+	if err := os.Rename(staging, filepath.Join(j.dataDir, pendingDir)); err != nil {
+		return Pending{}, dataError("prepare restore", err)
 	}
 	done = true
-	syncDir(s.cfg.DataDir)
-	if err := s.auditLive(ctx, "prepare_restore", name); err != nil {
-		s.log.Error("audit prepared restore", "err", err)
-	}
-	s.log.Info("restore prepared; it is applied at the next start", "backup", name)
+	syncDir(j.dataDir)
 	return p, nil
+}
+
+// forgetDevice drops the hub enrolment from a restored store: a backup
+// restored on another PC would otherwise sync as the PC it came from, and
+// the hub could not tell the two apart. The desk enrols again with a new
+// code (the old device should be revoked at the hub).
+func forgetDevice(x *store.Txn, now time.Time) (bool, error) {
+	if ok, err := x.Exists(store.KeySyncDevice()); err != nil || !ok {
+		return false, err
+	}
+	if err := x.Delete(store.KeySyncDevice()); err != nil {
+		return false, err
+	}
+	_, err := audit.Append(x, audit.Entry{At: now, Actor: "restore", Role: "system", Action: "restore_forget_device",
+		Object: "settings/sync_device", Summary: "khôi phục: cần đăng ký lại thiết bị với máy chủ tỉnh"})
+	return err == nil, err
+}
+
+// RestoreOptions are a command-line restore's.
+type RestoreOptions struct {
+	// Vault unlocks the backup's vault (this PC's machine key, the
+	// recovery key or the passphrase) and receives this PC's slot.
+	Vault vault.Options
+	// KeepDevice keeps the hub enrolment (only when the old PC is gone for
+	// good).
+	KeepDevice bool
+	Logger     *slog.Logger
+}
+
+// RestoreNew restores the backup at path (see Locate) into dataDir, which
+// must hold no data yet (the command line, e.g. on a new PC). It is the UI
+// restore run at once: the backup is restored and verified beside, then
+// swapped in by ApplyPending.
+func RestoreNew(ctx context.Context, path, dataDir string, o RestoreOptions) (Pending, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	for _, part := range []string{"db", blobsDir, vault.FileName, pendingDir} {
+		if notEmpty(filepath.Join(dataDir, part)) {
+			return Pending{}, fmt.Errorf("restore into %s: %w", dataDir, store.ErrNotEmpty)
+		}
+	}
+	src, err := Locate(path)
+	if err != nil {
+		return Pending{}, err
+	}
+	j := prepareJob{dataDir: dataDir, src: src, keys: KeysOf(nil), chain: manifestChain(src.Manifest), by: "restore", from: src.StoreFile,
+		forgetDevice: !o.KeepDevice, now: time.Now().UTC(), log: o.Logger, phase: func(string) {},
+		checkDisk: func(extra uint64) error { return checkFree(dataDir, DefaultMinFree+extra, FreeBytes, o.Logger) }}
+	if src.Vault != nil {
+		v, err := vault.UnlockFile(*src.Vault, o.Vault)
+		if err != nil {
+			return Pending{}, fmt.Errorf("backup %s: %w", src.Name, err)
+		}
+		j.keys, j.vault, j.vaultOpts = KeysOf(v), v, o.Vault
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return Pending{}, err
+	}
+	p, err := prepare(ctx, j)
+	if err != nil {
+		return Pending{}, err
+	}
+	if _, err := ApplyPending(dataDir, o.Logger); err != nil {
+		return Pending{}, err
+	}
+	return p, nil
+}
+
+func notEmpty(p string) bool {
+	st, err := os.Stat(p)
+	if err != nil {
+		return false
+	}
+	if !st.IsDir() {
+		return true
+	}
+	entries, err := os.ReadDir(p)
+	return err != nil || len(entries) > 0
 }
 
 // CancelRestore forgets a prepared restore.
@@ -248,7 +446,7 @@ func ApplyPending(dataDir string, log *slog.Logger) (*Pending, error) {
 	if err := os.MkdirAll(replaced, 0o700); err != nil {
 		return nil, fmt.Errorf("apply restore: %w", err)
 	}
-	for _, part := range []string{"db", blobsDir} {
+	for _, part := range []string{"db", blobsDir, vault.FileName} {
 		cur, next := filepath.Join(dataDir, part), filepath.Join(dir, part)
 		if !exists(next) {
 			continue
@@ -269,6 +467,7 @@ func ApplyPending(dataDir string, log *slog.Logger) (*Pending, error) {
 	if err := os.RemoveAll(dir); err != nil {
 		log.Warn("remove restore dir", "err", err)
 	}
+	os.Remove(replaced) // nothing was replaced: a new data dir
 	log.Info("restored from backup", "backup", p.Name, "replaced data kept in", replaced)
 	return p, nil
 }

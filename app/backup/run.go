@@ -10,6 +10,7 @@ import (
 	"hash"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -66,10 +67,46 @@ func (s *Service) backup(ctx context.Context, res *Result) error {
 	if err != nil {
 		return err
 	}
-	set := doc.Settings
-	if set.Folder == "" {
+	if doc.Settings.Folder == "" {
 		return ErrNotConfigured
 	}
+	return s.backupInto(ctx, res, doc.Settings.Folder, doc.Settings.Keep)
+}
+
+// BackupTo makes one backup into folder now and waits for it: the same
+// backup as a scheduled one (store file, blob copies, manifest), verified
+// by a test restore the same way; keep > 0 then rotates the folder like the
+// schedule. It is the command line's "motcua backup"; the result is not
+// recorded as the schedule's.
+func (s *Service) BackupTo(ctx context.Context, folder string, keep int) (Result, error) {
+	if err := s.claim("backup"); err != nil {
+		return Result{}, err
+	}
+	defer s.release()
+	res := Result{StartedAt: s.cfg.Now().UTC(), Trigger: "command"}
+	err := s.backupInto(ctx, &res, folder, keep)
+	res.FinishedAt = s.cfg.Now().UTC()
+	if err != nil {
+		res.Problem, res.Error, res.Verified = ProblemOf(err), err.Error(), false
+		return res, err
+	}
+	s.log.Info("backup verified", "name", res.Name, "bytes", res.Size, "blobs", res.Blobs, "trigger", res.Trigger)
+	return res, nil
+}
+
+// backupInto writes one backup into folder and rotates it to keep.
+func (s *Service) backupInto(ctx context.Context, res *Result, folder string, keep int) error {
+	if !filepath.IsAbs(folder) {
+		abs, err := filepath.Abs(folder)
+		if err != nil {
+			return err
+		}
+		folder = abs
+	}
+	if inside(filepath.Clean(folder), s.cfg.DataDir) {
+		return fmt.Errorf("%w: %s", ErrInsideData, folder)
+	}
+	set := Settings{Folder: folder, Keep: keep}
 	if err := checkFolder(set.Folder); err != nil {
 		return err
 	}
@@ -199,13 +236,18 @@ func targetError(op string, err error) error {
 // checkDataDisk refuses when the data disk would keep less than MinFree
 // after extra more bytes.
 func (s *Service) checkDataDisk(extra uint64) error {
-	free, err := s.cfg.FreeBytes(s.cfg.DataDir)
+	return checkFree(s.cfg.DataDir, s.cfg.MinFree+extra, s.cfg.FreeBytes, s.log)
+}
+
+// checkFree refuses when dir's filesystem has less than want bytes free.
+func checkFree(dir string, want uint64, freeBytes func(string) (uint64, error), log *slog.Logger) error {
+	free, err := freeBytes(dir)
 	if err != nil {
-		s.log.Warn("free space of the data disk unknown", "err", err)
+		log.Warn("free space of the data disk unknown", "err", err)
 		return nil
 	}
-	if free < s.cfg.MinFree+extra {
-		return fmt.Errorf("%w: %d bytes free, %d kept in reserve", ErrDiskLow, free, s.cfg.MinFree)
+	if free < want {
+		return fmt.Errorf("%w: %d bytes free, %d needed", ErrDiskLow, free, want)
 	}
 	return nil
 }
@@ -458,15 +500,11 @@ func (s *Service) rotate(folder string, keep int) []string {
 
 // readManifest reads a backup's manifest.
 func readManifest(dir string) (Manifest, error) {
-	var m Manifest
 	b, err := os.ReadFile(filepath.Join(dir, manifestFile))
 	if err != nil {
-		return m, err
+		return Manifest{}, err
 	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return m, fmt.Errorf("manifest: %w", err)
-	}
-	return m, nil
+	return ParseManifest(b)
 }
 
 // Info is one backup in the folder.
@@ -480,7 +518,7 @@ type Info struct {
 	Verified     bool          `json:"verified"`
 	Verification *Verification `json:"verification,omitempty"`
 	// Restorable is false for a backup of another data dir's vault (it
-	// needs the command line and the recovery key) or a newer schema.
+	// needs its recovery key: PrepareFrom) or a newer schema.
 	Restorable bool   `json:"restorable"`
 	Problem    string `json:"problem,omitempty"` // unreadable manifest
 }

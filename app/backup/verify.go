@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -30,6 +31,10 @@ type Verification struct {
 	AuditBrokenAt uint64 `json:"auditBrokenAt,omitempty"`
 	AuditReason   string `json:"auditReason,omitempty"`
 	Blobs         int    `json:"blobs"`
+	// MissingBlobs counts blobs the store references that a store file
+	// restored without its backup directory lacks (never set otherwise: a
+	// missing blob fails the verification).
+	MissingBlobs int `json:"missingBlobs,omitempty"`
 	// Problem is why it did not verify (English detail).
 	Problem string `json:"problem,omitempty"`
 }
@@ -44,14 +49,46 @@ func (s *Service) verifyBackup(ctx context.Context, dir string) (Verification, e
 	}
 	tmp, err := os.MkdirTemp(tmpRoot, verifyPrefix)
 	if err != nil {
-		return v, s.dataError("verify", err)
+		return v, dataError("verify", err)
 	}
 	defer os.RemoveAll(tmp)
 	dbDir := filepath.Join(tmp, "db")
-	if err := s.restoreStore(filepath.Join(dir, storeFile), dbDir); err != nil {
+	if err := restoreStore(filepath.Join(dir, storeFile), dbDir, s.own(), s.log); err != nil {
 		return fail(&v, err)
 	}
-	return s.checkRestored(ctx, v, dbDir, filepath.Join(dir, blobsDir), nil)
+	return checkCopy(ctx, copyCheck{v: v, dbDir: dbDir, blobDir: filepath.Join(dir, blobsDir), keys: s.own(),
+		chain: s.liveChain, log: s.log})
+}
+
+// own is the keys of this data dir's vault.
+func (s *Service) own() Keys {
+	return Keys{VaultID: s.cfg.VaultID, DataKey: s.cfg.DataKey, BlobKey: s.cfg.BlobKey, Decrypt: s.cfg.Decrypt}
+}
+
+// liveChain accepts a copy whose audit chain is broken where the desk's own
+// is: a faithful copy of a desk whose chain was already broken.
+func (s *Service) liveChain(rep audit.Report) error {
+	live, err := audit.Verify(s.st)
+	if err != nil {
+		return err
+	}
+	if live.BrokenAt != rep.BrokenAt {
+		return fmt.Errorf("audit chain of the copy broken at entry %d (%s), the desk's is not", rep.BrokenAt, rep.Reason)
+	}
+	return nil
+}
+
+// manifestChain accepts a copy of another PC's backup whose audit chain is
+// broken where the backup's own verification found it broken; a store file
+// without a manifest has nothing to compare with, and its break is only
+// reported.
+func manifestChain(m *Manifest) func(audit.Report) error {
+	return func(rep audit.Report) error {
+		if m == nil || m.Verification.AuditBrokenAt == rep.BrokenAt {
+			return nil
+		}
+		return fmt.Errorf("audit chain of the copy broken at entry %d (%s), the backup's was not", rep.BrokenAt, rep.Reason)
+	}
 }
 
 // fail records err in v; errors that are not about the data disk or the
@@ -66,8 +103,8 @@ func fail(v *Verification, err error) (Verification, error) {
 }
 
 // restoreStore restores the store backup file into dbDir, which must not
-// exist, encrypted with the data key.
-func (s *Service) restoreStore(file, dbDir string) error {
+// exist, encrypted with k's data key; the backup must be of k's vault.
+func restoreStore(file, dbDir string, k Keys, log *slog.Logger) error {
 	f, err := os.Open(file)
 	if err != nil {
 		return fmt.Errorf("open store backup: %w", err)
@@ -85,33 +122,53 @@ func (s *Service) restoreStore(file, dbDir string) error {
 		}
 		id = vf.ID
 	}
-	if id != s.cfg.VaultID {
-		return fmt.Errorf("%w: backup vault %q, this data dir's %q", ErrOtherVault, id, s.cfg.VaultID)
+	if id != k.VaultID {
+		return fmt.Errorf("%w: backup vault %q, this data dir's %q", ErrOtherVault, id, k.VaultID)
 	}
-	plain, err := s.cfg.Decrypt(h, body)
+	decrypt := k.Decrypt
+	if decrypt == nil {
+		decrypt = Decrypter(nil)
+	}
+	plain, err := decrypt(h, body)
 	if err != nil {
 		return err
 	}
-	if err := store.RestoreBody(dbDir, plain, store.Options{Logger: s.log, EncryptionKey: s.cfg.DataKey}); err != nil {
-		return s.dataError("restore", err)
+	if err := store.RestoreBody(dbDir, plain, store.Options{Logger: log, EncryptionKey: k.DataKey}); err != nil {
+		return dataError("restore", err)
 	}
 	return nil
 }
 
 // dataError classifies a write error on the data disk.
-func (s *Service) dataError(op string, err error) error {
+func dataError(op string, err error) error {
 	if isDiskFull(err) {
 		return fmt.Errorf("%s: %w: %v", op, ErrDiskLow, err)
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }
 
-// checkRestored opens the restored store in dbDir and checks its schema
-// version, its audit chain, and that every blob it references is in
-// blobDir and authenticates in full. then, when set, runs on the open
-// store after it verified.
-func (s *Service) checkRestored(ctx context.Context, v Verification, dbDir, blobDir string, then func(*store.Store) error) (Verification, error) {
-	rs, err := store.Open(store.Options{Dir: dbDir, EncryptionKey: s.cfg.DataKey, Logger: s.log, GCInterval: time.Hour})
+// copyCheck is one restored copy to check.
+type copyCheck struct {
+	v              Verification
+	dbDir, blobDir string
+	keys           Keys
+	// chain says whether a broken audit chain in the copy is acceptable
+	// (a faithful copy of a chain that was already broken).
+	chain func(audit.Report) error
+	// missingOK reports blobs the copy references but lacks instead of
+	// failing (a store file without its blobs).
+	missingOK bool
+	// then, when set, runs on the open store after it verified.
+	then func(*store.Store) error
+	log  *slog.Logger
+}
+
+// checkCopy opens the restored store and checks its schema version, its
+// audit chain, and that every blob it references is in the blob dir and
+// authenticates in full.
+func checkCopy(ctx context.Context, c copyCheck) (Verification, error) {
+	v := c.v
+	rs, err := store.Open(store.Options{Dir: c.dbDir, EncryptionKey: c.keys.DataKey, Logger: c.log, GCInterval: time.Hour})
 	if err != nil {
 		return fail(&v, fmt.Errorf("open restored store: %w", err))
 	}
@@ -128,12 +185,8 @@ func (s *Service) checkRestored(ctx context.Context, v Verification, dbDir, blob
 	}
 	v.AuditEntries, v.AuditBrokenAt, v.AuditReason = rep.Entries, rep.BrokenAt, rep.Reason
 	if !rep.OK() {
-		live, err := audit.Verify(s.st)
-		if err != nil {
+		if err := c.chain(rep); err != nil {
 			return fail(&v, err)
-		}
-		if live.BrokenAt != rep.BrokenAt {
-			return fail(&v, fmt.Errorf("audit chain of the copy broken at entry %d (%s), the desk's is not", rep.BrokenAt, rep.Reason))
 		}
 	}
 	refs := map[string]bool{}
@@ -146,35 +199,62 @@ func (s *Service) checkRestored(ctx context.Context, v Verification, dbDir, blob
 	if err != nil {
 		return fail(&v, err)
 	}
-	bs, err := blobs.Open(blobDir, s.cfg.BlobKey, s.log)
-	if err != nil {
-		return fail(&v, err)
+	key := c.keys.BlobKey
+	if key == nil {
+		if key, err = legacyBlobKey(rs); err != nil {
+			return fail(&v, err)
+		}
 	}
 	have := map[string]bool{}
-	err = bs.Walk(func(sha string, _ int64) error {
-		if err := ctx.Err(); err != nil {
-			return err
+	if c.blobDir != "" {
+		bs, err := blobs.Open(c.blobDir, key, c.log)
+		if err != nil {
+			return fail(&v, err)
 		}
-		if err := bs.Verify(sha); err != nil {
-			return fmt.Errorf("blob %s: %w", sha, err)
+		err = bs.Walk(func(sha string, _ int64) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := bs.Verify(sha); err != nil {
+				return fmt.Errorf("blob %s: %w", sha, err)
+			}
+			have[sha] = true
+			return nil
+		})
+		if err != nil {
+			return fail(&v, err)
 		}
-		have[sha] = true
-		return nil
-	})
-	if err != nil {
-		return fail(&v, err)
 	}
 	v.Blobs = len(have)
 	for sha := range refs {
 		if !have[sha] {
+			if c.missingOK {
+				v.MissingBlobs++
+				continue
+			}
 			return fail(&v, fmt.Errorf("blob %s is referenced but not in the backup", sha))
 		}
 	}
-	if then != nil {
-		if err := then(rs); err != nil {
+	if c.then != nil {
+		if err := c.then(rs); err != nil {
 			return fail(&v, err)
 		}
 	}
 	v.OK = true
 	return v, nil
+}
+
+// legacyBlobKey is the blob key a store made before encryption at rest
+// keeps itself; without one, no blob can authenticate.
+func legacyBlobKey(rs *store.Store) ([]byte, error) {
+	var key []byte
+	err := rs.View(func(x *store.Txn) error {
+		k, err := x.Get(store.KeyLegacyBlobKey())
+		key = k
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) || (err == nil && len(key) != 32) {
+		return make([]byte, 32), nil
+	}
+	return key, err
 }

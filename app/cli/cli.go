@@ -56,8 +56,8 @@ const usage = `Một Cửa Xã — phần mềm một cửa cấp xã
 Cách dùng:
   motcua [--data THƯ_MỤC]                      mở cửa sổ ứng dụng
   motcua serve [--listen ĐỊA_CHỈ] [--data THƯ_MỤC]  phục vụ giao diện qua trình duyệt (mạng LAN)
-  motcua backup --to TỆP [--data THƯ_MỤC]      sao lưu dữ liệu
-  motcua restore --from TỆP [--data THƯ_MỤC]   khôi phục dữ liệu vào thư mục trống
+  motcua backup --to THƯ_MỤC [--keep N] [--data THƯ_MỤC]   sao lưu đầy đủ (dữ liệu và tệp số hóa), có khôi phục thử
+  motcua restore --from ĐƯỜNG_DẪN [--keep-device] [--data THƯ_MỤC]   khôi phục vào thư mục dữ liệu trống
   motcua audit verify [--data THƯ_MỤC]         kiểm tra tính toàn vẹn của nhật ký thao tác
   motcua version                               phiên bản
 `
@@ -85,9 +85,9 @@ func Run(ctx context.Context, args []string, env Env) int {
 	case "serve":
 		err = runServe(ctx, args, env)
 	case "backup":
-		err = runBackup(args, env)
+		err = runBackup(ctx, args, env)
 	case "restore":
-		err = runRestore(args, env)
+		err = runRestore(ctx, args, env)
 	case "audit":
 		err = runAudit(args, env)
 	case "version":
@@ -135,8 +135,20 @@ func userMessage(err error) string {
 		return "tệp khóa (vault.json) trong thư mục dữ liệu bị hỏng; hãy khôi phục từ bản sao lưu bằng khóa khôi phục."
 	case errors.Is(err, store.ErrNotEmpty):
 		return "thư mục dữ liệu đích không trống. Hãy chọn một thư mục trống để khôi phục."
-	case errors.Is(err, store.ErrBadBackup):
-		return "tệp sao lưu bị hỏng hoặc không phải tệp sao lưu của Một Cửa Xã."
+	case errors.Is(err, store.ErrBadBackup), errors.Is(err, backup.ErrVerify):
+		return "bản sao lưu bị hỏng hoặc không phải bản sao lưu của Một Cửa Xã (chi tiết trong motcua.log); dữ liệu hiện có không bị thay đổi."
+	case errors.Is(err, backup.ErrNotFound):
+		return "không tìm thấy bản sao lưu ở đường dẫn đã cho (một thư mục motcua-…, thư mục chứa các bản sao lưu, hoặc tệp store.mcbak)."
+	case errors.Is(err, backup.ErrFolderMissing):
+		return "không tìm thấy thư mục sao lưu. Nếu đó là ổ USB, hãy cắm ổ vào máy; phần mềm không tự tạo thư mục."
+	case errors.Is(err, backup.ErrFolderNotWritable):
+		return "không ghi được vào thư mục sao lưu (ổ chỉ cho đọc hoặc không có quyền ghi)."
+	case errors.Is(err, backup.ErrInsideData):
+		return "thư mục sao lưu không được nằm trong thư mục dữ liệu; hãy chọn ổ khác (ví dụ ổ USB)."
+	case errors.Is(err, backup.ErrTargetFull):
+		return "ổ chứa thư mục sao lưu không còn đủ chỗ trống; các bản sao lưu cũ vẫn được giữ."
+	case errors.Is(err, backup.ErrDiskLow):
+		return "ổ đĩa của máy sắp đầy nên chưa thể sao lưu hoặc khôi phục; dữ liệu đã lưu vẫn an toàn."
 	case errors.Is(err, os.ErrNotExist):
 		return "không tìm thấy tệp hoặc thư mục: " + err.Error()
 	case errors.Is(err, errAuditBroken):
@@ -195,11 +207,12 @@ func parse(fs *flag.FlagSet, args []string) error {
 
 // app is the composed application on an open store.
 type app struct {
-	store *store.Store
-	vault *vault.Vault
-	api   http.Handler
-	log   *slog.Logger
-	close func()
+	store   *store.Store
+	backups *backup.Service
+	vault   *vault.Vault
+	api     http.Handler
+	log     *slog.Logger
+	close   func()
 	// startSync starts the hub sync loop and the scan queue; only the
 	// desktop and serve run them (a backup or an audit check must not talk
 	// to the hub or run OCR).
@@ -300,7 +313,7 @@ func openApp(dataDir string, env Env, desktop ...bool) (*app, error) {
 	log.Info("store opened", "dir", dataDir, "version", env.Version)
 	runCtx, stopRun := context.WithCancel(context.Background())
 	var loops sync.WaitGroup
-	return &app{store: st, api: h, log: log, vault: v, startSync: func() {
+	return &app{store: st, backups: bak, api: h, log: log, vault: v, startSync: func() {
 		syn.Start(rec)
 		bak.Start()
 		loops.Go(func() { dig.Run(runCtx) })
@@ -350,14 +363,18 @@ func runDesktop(ctx context.Context, args []string, env Env) error {
 	return env.Desktop(DesktopConfig{Title: "Một Cửa Xã", API: a.api})
 }
 
-func runBackup(args []string, env Env) error {
+func runBackup(ctx context.Context, args []string, env Env) error {
 	fs, data := newFlags("backup", env)
-	to := fs.String("to", "", "tệp sao lưu cần tạo")
+	to := fs.String("to", "", "thư mục sao lưu (ví dụ trên ổ USB); phải có sẵn")
+	keep := fs.Int("keep", 0, "số bản sao lưu giữ lại trong thư mục (0: không xóa bản nào)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *to == "" {
-		return usageError{msg: "thiếu --to TỆP"}
+		return usageError{msg: "thiếu --to THƯ_MỤC"}
+	}
+	if *keep < 0 || *keep > 100 {
+		return usageError{msg: "--keep phải từ 0 đến 100"}
 	}
 	if _, err := os.Stat(filepath.Join(*data, "db")); err != nil {
 		return fmt.Errorf("data dir %s: %w", *data, err)
@@ -367,14 +384,22 @@ func runBackup(args []string, env Env) error {
 		return err
 	}
 	defer a.close()
-	bo, err := backupOptions(a.vault)
+	// The scheduled backups' code path: store file, blob copies, manifest,
+	// verified by a test restore before it is named and before rotating.
+	res, err := a.backups.BackupTo(ctx, *to, *keep)
 	if err != nil {
+		a.log.Error("backup", "err", err, "to", *to)
 		return err
 	}
-	if err := a.store.BackupToFileWith(*to, bo); err != nil {
-		return err
+	v := res.Verification
+	fmt.Fprintf(env.Stdout, "Đã sao lưu vào %s (%d tệp số hóa, %.1f MB); đã khôi phục thử thành công: %d mục nhật ký thao tác hợp lệ.\n",
+		res.Path, res.Blobs, float64(res.Size)/(1<<20), v.AuditEntries)
+	if v.AuditBrokenAt != 0 {
+		fmt.Fprintf(env.Stdout, "Cảnh báo: nhật ký thao tác của máy này đã hỏng từ mục số %d (%s); bản sao lưu giữ nguyên như vậy.\n", v.AuditBrokenAt, v.AuditReason)
 	}
-	fmt.Fprintf(env.Stdout, "Đã sao lưu dữ liệu vào %s\n", *to)
+	for _, n := range res.Removed {
+		fmt.Fprintf(env.Stdout, "Đã xóa bản sao lưu cũ %s\n", n)
+	}
 	return nil
 }
 
@@ -411,30 +436,39 @@ func runAudit(args []string, env Env) error {
 	return nil
 }
 
-func runRestore(args []string, env Env) error {
+func runRestore(ctx context.Context, args []string, env Env) error {
 	fs, data := newFlags("restore", env)
-	from := fs.String("from", "", "tệp sao lưu")
+	from := fs.String("from", "", "bản sao lưu: thư mục motcua-…, thư mục chứa các bản sao lưu (lấy bản mới nhất), hoặc tệp store.mcbak")
 	keep := fs.Bool("keep-device", false, "giữ đăng ký thiết bị với máy chủ tỉnh (chỉ khi máy cũ đã hỏng hẳn)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *from == "" {
-		return usageError{msg: "thiếu --from TỆP"}
+		return usageError{msg: "thiếu --from ĐƯỜNG_DẪN"}
 	}
-	f, err := os.Open(*from)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
 	if err := os.MkdirAll(*data, 0o700); err != nil {
 		return err
 	}
 	log, closeLog := newLogger(*data, env.Stderr)
 	defer closeLog()
-	if err := restoreBackup(*data, f, env, log, *keep); err != nil {
+	// The restore from the app's code path, run at once: restored and
+	// verified beside, then swapped in.
+	p, err := backup.RestoreNew(ctx, *from, *data, backup.RestoreOptions{Vault: vaultOptions(env), KeepDevice: *keep, Logger: log})
+	if err != nil {
 		log.Error("restore", "err", err, "from", *from)
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "Đã khôi phục dữ liệu từ %s vào %s\n", *from, *data)
+	v := p.Verification
+	fmt.Fprintf(env.Stdout, "Đã khôi phục bản sao lưu %s (tạo lúc %s) vào %s: %d tệp số hóa, %d mục nhật ký thao tác đã kiểm tra.\n",
+		p.Name, p.Created.Local().Format("15:04 02/01/2006"), *data, v.Blobs, v.AuditEntries)
+	if v.MissingBlobs > 0 {
+		fmt.Fprintf(env.Stdout, "Cảnh báo: tệp %s không kèm %d tệp số hóa mà dữ liệu cần (bản sao lưu cũ chỉ gồm cơ sở dữ liệu); hãy khôi phục từ thư mục sao lưu đầy đủ nếu có.\n", *from, v.MissingBlobs)
+	}
+	if v.AuditBrokenAt != 0 {
+		fmt.Fprintf(env.Stdout, "Cảnh báo: nhật ký thao tác trong bản sao lưu đã hỏng từ mục số %d (%s).\n", v.AuditBrokenAt, v.AuditReason)
+	}
+	if p.DeviceForgotten {
+		fmt.Fprintln(env.Stdout, "Đăng ký thiết bị với máy chủ tỉnh đã được bỏ: hãy đăng ký lại máy này.")
+	}
 	return nil
 }

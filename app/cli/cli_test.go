@@ -238,7 +238,7 @@ func TestBackupRestoreReproducesSettings(t *testing.T) {
 	c.cmd.Process.Signal(syscall.SIGTERM)
 	c.cmd.Wait()
 
-	file := filepath.Join(t.TempDir(), "sao-luu.motcua")
+	file := t.TempDir() // the backup folder: the newest backup in it is restored
 	if code, _, errs := run(t, "backup", "--data", src, "--to", file); code != 0 {
 		t.Fatalf("backup: %d %s", code, errs)
 	}
@@ -268,7 +268,7 @@ func TestRestoreDamagedFileMessage(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "hong.motcua")
 	os.WriteFile(file, []byte("not a backup\n"), 0o600)
 	code, _, errs := run(t, "restore", "--data", filepath.Join(t.TempDir(), "d"), "--from", file)
-	if code != 1 || !strings.Contains(errs, "tệp sao lưu bị hỏng") {
+	if code != 1 || !strings.Contains(errs, "bản sao lưu bị hỏng") {
 		t.Fatalf("%d %s", code, errs)
 	}
 }
@@ -402,11 +402,11 @@ func TestPersonalDataIsEncryptedAtRest(t *testing.T) {
 			}
 		}
 	}
-	backup := filepath.Join(t.TempDir(), "b.motcua")
+	backup := t.TempDir()
 	if code, _, errs := run(t, "backup", "--data", dir, "--to", backup); code != 0 {
 		t.Fatalf("backup: %s", errs)
 	}
-	if hits := scanFiles(t, filepath.Dir(backup), []byte(idNumber)); len(hits) > 0 {
+	if hits := scanFiles(t, backup, []byte(idNumber)); len(hits) > 0 {
 		t.Errorf("ID number in plain text in the backup")
 	}
 }
@@ -440,7 +440,7 @@ func TestEncryptedBackupRestoresOnAnotherPCWithRecoveryKey(t *testing.T) {
 	}
 	c.cmd.Process.Signal(syscall.SIGTERM)
 	c.cmd.Wait()
-	file := filepath.Join(t.TempDir(), "b.motcua")
+	file := t.TempDir()
 	if code, _, errs := run(t, "backup", "--data", src, "--to", file); code != 0 {
 		t.Fatalf("backup: %s", errs)
 	}

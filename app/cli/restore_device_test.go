@@ -45,7 +45,7 @@ func TestRestoreForgetsDevice(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	file := filepath.Join(t.TempDir(), "sao-luu.motcua")
+	file := t.TempDir()
 	if code, _, errs := run(t, "backup", "--data", src, "--to", file); code != 0 {
 		t.Fatalf("backup: %d %s", code, errs)
 	}
