@@ -138,6 +138,10 @@ var bundleMessages = map[string]string{
 	wire.CodeBundleInvalid:   "Tệp không phải gói đồng bộ hợp lệ của Một Cửa Xã.",
 	wire.CodeBundleSignature: "Chữ ký của gói không hợp lệ: gói không do máy chủ tỉnh lập, hoặc đã bị sửa sau khi ký. Không nhập gì từ gói này.",
 	wire.CodeBundleTampered:  "Nội dung gói không khớp với bảng kê đã ký (tệp bị sửa hoặc hỏng khi sao chép). Không nhập gì từ gói này.",
+	wire.CodeBundlePlaintext: "Gói kết quả không được mã hóa. Máy chủ tỉnh luôn mã hóa gói kết quả cho máy của xã; gói này đã bị giải mã hoặc không do máy chủ tỉnh lập. " +
+		"Không nhập gì từ gói này; đề nghị máy chủ tỉnh lập lại gói.",
+	wire.CodeBundleDecrypt: "Không giải mã được gói kết quả bằng khóa của máy này: gói được lập cho đơn vị hoặc máy khác, hoặc tệp bị hỏng khi sao chép. " +
+		"Không nhập gì từ gói này; đề nghị máy chủ tỉnh lập lại gói cho máy này.",
 }
 
 // syncExportBundle streams the pending outbox as a signed bundle file

@@ -164,6 +164,8 @@ func TestSyncBundleImportSpeaksVietnamese(t *testing.T) {
 		{fmt.Errorf("import results: %w: key", wire.ErrBundleSignature), 422, wire.CodeBundleSignature, "Chữ ký của gói không hợp lệ"},
 		{fmt.Errorf("import results: %w: blob", wire.ErrBundleTampered), 422, wire.CodeBundleTampered, "không khớp"},
 		{fmt.Errorf("import results: %w: zip", wire.ErrBundleInvalid), 422, wire.CodeBundleInvalid, "không phải gói đồng bộ"},
+		{fmt.Errorf("import results: %w: zip", wire.ErrBundlePlaintext), 422, wire.CodeBundlePlaintext, "không được mã hóa"},
+		{fmt.Errorf("import results: %w: no match", wire.ErrBundleDecrypt), 422, wire.CodeBundleDecrypt, "Không giải mã được"},
 		{syncing.ErrNotEnrolled, 409, codeNotEnrolled, "chưa đăng ký"},
 		{syncing.ErrNotStarted, 503, codeSyncNotRunning, "khởi động lại"},
 		{errors.New("badger: disk"), 500, codeInternal, ""},

@@ -22,9 +22,11 @@ import (
 // recipient learned online, to carry to the hub on a USB stick; it
 // changes nothing here: the items stay in the outbox until the hub answers
 // an online push, which then finds them already stored and marks them
-// synced as duplicates. ImportResults applies a changes bundle the hub
-// signed, through the same use case as the puller, and moves the pull
-// cursor only as a pull would. The format is in sync/wire/bundle.go.
+// synced as duplicates. The manifest also tells the hub this desk's age
+// recipient. ImportResults applies a changes bundle the hub signed and
+// encrypted to this desk, through the same use case as the puller, and
+// moves the pull cursor only as a pull would. The format is in
+// sync/wire/bundle.go.
 
 var (
 	// ErrNoHubKey: the desk has not learned the hub's bundle key yet (it
@@ -89,6 +91,10 @@ func (s *Service) ExportBundle(ctx context.Context, open func(BundleInfo) (io.Wr
 	if err != nil {
 		return BundleInfo{}, fmt.Errorf("export bundle: %w: %w", ErrNoHubRecipient, err)
 	}
+	own, err := dev.ageIdentity()
+	if err != nil {
+		return BundleInfo{}, fmt.Errorf("export bundle: %w", err)
+	}
 	items, held, err := s.bundleItems(ctx)
 	if err != nil {
 		return BundleInfo{}, fmt.Errorf("export bundle: %w", err)
@@ -139,7 +145,7 @@ func (s *Service) ExportBundle(ctx context.Context, open func(BundleInfo) (io.Wr
 		}
 	}
 	_, err = bw.Finish(wire.BundleManifest{Kind: wire.BundleOutbox, ID: info.ID, CreatedAt: now,
-		DeviceID: dev.DeviceID, CommuneCode: dev.CommuneCode, Cursor: info.Cursor}, dev.PrivateKey)
+		DeviceID: dev.DeviceID, CommuneCode: dev.CommuneCode, Cursor: info.Cursor, AgeRecipient: own.Recipient().String()}, dev.PrivateKey)
 	if err != nil {
 		return info, fmt.Errorf("export bundle: %w", err)
 	}
@@ -244,8 +250,12 @@ type ResultsImport struct {
 	More bool `json:"more"`
 }
 
-// ImportResults applies a changes bundle from the hub. The bundle must be
-// for this device and commune and verify with the hub key learned online;
+// ImportResults applies a changes bundle from the hub. The file must be
+// encrypted to this desk's age identity (a plain zip is refused with
+// wire.ErrBundlePlaintext, one this desk cannot decrypt with
+// wire.ErrBundleDecrypt); it is decrypted in place, never written out in
+// clear. The bundle must be for this device and commune and verify with
+// the hub key learned online;
 // every item and file is checked before anything is applied, and a bundle
 // that starts after this desk's cursor is refused (it would skip changes).
 // Changes are applied in order, each in its own transaction and
@@ -259,7 +269,11 @@ func (s *Service) ImportResults(ctx context.Context, r io.ReaderAt, size int64) 
 	if dev == nil || dev.DeviceID == "" || cl == nil {
 		return ResultsImport{}, ErrNotEnrolled
 	}
-	b, changes, err := s.openChanges(r, size, dev, cl.BaseURL())
+	plain, plainSize, err := decryptResults(r, size, dev)
+	if err != nil {
+		return ResultsImport{}, fmt.Errorf("import results: %w", err)
+	}
+	b, changes, err := s.openChanges(plain, plainSize, dev, cl.BaseURL())
 	if err != nil {
 		return ResultsImport{}, fmt.Errorf("import results: %w", err)
 	}
@@ -317,6 +331,30 @@ func (s *Service) ImportResults(ctx context.Context, r io.ReaderAt, size int64) 
 	s.log.Info("changes bundle imported", "bundle", m.ID, "changes", out.Changes, "applied", out.Applied,
 		"duplicates", out.Duplicates, "conflicts", out.Conflicts, "cursor", out.Cursor, "advanced", out.CursorAdvanced)
 	return out, nil
+}
+
+// decryptResults opens the age layer of a changes bundle with this desk's
+// identity. The zip inside is read through age's ReaderAt, chunk by
+// authenticated chunk, so no decrypted copy reaches the disk.
+func decryptResults(r io.ReaderAt, size int64, dev *device) (io.ReaderAt, int64, error) {
+	head := make([]byte, len(wire.BundleAgeMagic))
+	n, _ := r.ReadAt(head, 0)
+	switch head = head[:n]; {
+	case wire.IsEncryptedBundle(head):
+	case wire.IsPlainBundle(head):
+		return nil, 0, fmt.Errorf("%w: a plain zip; the hub writes results bundles encrypted to the desk", wire.ErrBundlePlaintext)
+	default:
+		return nil, 0, fmt.Errorf("%w: neither an encrypted bundle nor a zip", wire.ErrBundleInvalid)
+	}
+	id, err := dev.ageIdentity()
+	if err != nil {
+		return nil, 0, err
+	}
+	plain, plainSize, err := age.DecryptReaderAt(r, size, id)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: %w", wire.ErrBundleDecrypt, err)
+	}
+	return plain, plainSize, nil
 }
 
 // openChanges opens a changes bundle and checks it is the hub's, for this

@@ -67,6 +67,44 @@ func (s *Service) learnHubKey(ctx context.Context, cl *client.Client) {
 	}
 }
 
+// recipientRetry is how soon a failed telling of the recipient is tried
+// again (an older hub answers 404 every time: no need to ask each cycle).
+const recipientRetry = 10 * time.Minute
+
+// tellRecipient tells the hub this desk's age recipient when it is due: at
+// the first online cycle of a run or after enrolment, then every keyRefresh
+// (a hub restored from an older backup learns it again). The hub encrypts
+// the changes bundles for this commune to it; the outbox bundle carries it
+// too, for a desk that only reaches the hub by USB stick.
+func (s *Service) tellRecipient(ctx context.Context, cl *client.Client) {
+	now := s.cfg.Now()
+	s.mu.Lock()
+	dev := s.dev
+	due := dev != nil && dev.AgeIdentity != "" && (s.recipFor != cl.BaseURL() || !now.Before(s.recipNext))
+	s.mu.Unlock()
+	if !due {
+		return
+	}
+	id, err := dev.ageIdentity()
+	if err != nil {
+		s.log.Error("age identity unreadable; results bundles cannot be decrypted", "err", err)
+		return
+	}
+	next := now.Add(keyRefresh)
+	if err := cl.TellRecipient(ctx, id.Recipient().String()); err != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		s.log.Info("age recipient not told to the hub; it cannot write results bundles for this desk until it is", "err", err)
+		next = now.Add(recipientRetry)
+	}
+	s.mu.Lock()
+	if s.dev == dev {
+		s.recipNext, s.recipFor = next, cl.BaseURL()
+	}
+	s.mu.Unlock()
+}
+
 // fetchHubKey asks GET /v1/bundle-key. Like the health check it is not
 // signed; the answer must carry the hub's marker and a key matching its
 // ID, and an age recipient that parses (or none, from an older hub).

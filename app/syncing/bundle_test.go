@@ -355,6 +355,17 @@ func TestResultsBundleComesBackAsAPull(t *testing.T) {
 	}
 	_, forger, _ := ed25519.GenerateKey(nil)
 	outboxData, _ := d.exportBundle()
+	mine := d.ageIdentity()
+	// The file on the stick is encrypted to the commune's desks: nothing
+	// of the dossier or its result paper is in it in clear.
+	if !wire.IsEncryptedBundle(back.Bytes()) || bytes.Contains(back.Bytes(), []byte(dos.Code)) ||
+		bytes.Contains(back.Bytes(), []byte("Giấy khai sinh bản chính")) || bytes.Contains(back.Bytes(), []byte(wire.BundleManifestName)) {
+		t.Fatal("the results bundle holds the commune's data in clear")
+	}
+	plainBack := open(t, back.Bytes(), mine)
+	stranger, _ := age.GenerateX25519Identity()
+	damaged := bytes.Clone(back.Bytes())
+	damaged[len(damaged)/2] ^= 1
 	for _, tt := range []struct {
 		name string
 		data []byte
@@ -362,12 +373,19 @@ func TestResultsBundleComesBackAsAPull(t *testing.T) {
 	}{
 		{"starts after the desk's cursor", gap.Bytes(), ErrBundleGap},
 		{"for another device", notOurs.Bytes(), ErrBundleNotOurs},
-		{"signed by someone else", forge(t, back.Bytes(), forger), wire.ErrBundleSignature},
-		{"result paper edited", corrupt(t, back.Bytes(), ref.SHA256), wire.ErrBundleTampered},
-		{"an outbox bundle", outboxData, wire.ErrBundleInvalid},
+		{"signed by someone else", seal(t, forge(t, plainBack, forger), mine.Recipient()), wire.ErrBundleSignature},
+		{"result paper edited", seal(t, corrupt(t, plainBack, ref.SHA256), mine.Recipient()), wire.ErrBundleTampered},
+		{"an outbox bundle", seal(t, open(t, inspectOutbox(t, d, e), mine), mine.Recipient()), wire.ErrBundleInvalid},
+		{"an outbox bundle, encrypted to the hub", outboxData, wire.ErrBundleDecrypt},
+		{"not encrypted", plainBack, wire.ErrBundlePlaintext},
+		{"encrypted to someone else", seal(t, plainBack, stranger.Recipient()), wire.ErrBundleDecrypt},
+		{"ciphertext damaged", damaged, nil},
+		{"not a bundle", []byte("hello"), wire.ErrBundleInvalid},
 	} {
-		if _, err := d.importResults(tt.data); !errors.Is(err, tt.want) {
+		if _, err := d.importResults(tt.data); err == nil || (tt.want != nil && !errors.Is(err, tt.want)) {
 			t.Fatalf("%s: %v, want %v", tt.name, err, tt.want)
+		} else if wire.BundleErrorCode(err) == "" && !errors.Is(err, ErrBundleGap) && !errors.Is(err, ErrBundleNotOurs) {
+			t.Fatalf("%s: %v has no code for the screen", tt.name, err)
 		}
 	}
 	if got, _, _ := d.rec.Get(ctx, dos.ID); got.State != dossier.StateReceived {
@@ -431,6 +449,66 @@ func TestResultsBundleComesBackAsAPull(t *testing.T) {
 	}
 }
 
+// ageIdentity is the desk's own age identity, as stored.
+func (d *desk) ageIdentity() *age.X25519Identity {
+	d.t.Helper()
+	dev, err := loadDevice(d.st)
+	if err != nil || dev == nil {
+		d.t.Fatalf("device: %v", err)
+	}
+	id, err := dev.ageIdentity()
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return id
+}
+
+// inspectOutbox exports d's outbox encrypted to d's own identity instead
+// of the hub's (to look inside), then puts the hub's recipient back.
+func inspectOutbox(t *testing.T, d *desk, e *hubEnv) []byte {
+	t.Helper()
+	if err := d.sync.updateState(func(st *syncState) { st.HubAge = d.ageIdentity().Recipient().String() }); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := d.exportBundle()
+	if err := d.sync.updateState(func(st *syncState) { st.HubAge, _ = e.srv.BundleAgeRecipient(context.Background()) }); err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// open decrypts an encrypted bundle with id.
+func open(t *testing.T, data []byte, id age.Identity) []byte {
+	t.Helper()
+	if !wire.IsEncryptedBundle(data) {
+		t.Fatal("the bundle is not an age file")
+	}
+	r, err := age.Decrypt(bytes.NewReader(data), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plain
+}
+
+// seal encrypts a plain bundle to rcpt.
+func seal(t *testing.T, plain []byte, rcpt age.Recipient) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := age.Encrypt(&buf, rcpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(plain)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 // forge re-signs a bundle's manifest with another key, as someone who
 // wrote their own "results" would.
 func forge(t *testing.T, data []byte, key ed25519.PrivateKey) []byte {
@@ -471,4 +549,92 @@ func corrupt(t *testing.T, data []byte, sum string) []byte {
 	out := bytes.Clone(data)
 	out[i+3] ^= 1
 	return out
+}
+
+// TestResultsBundleForADeskEnrolledBeforeAgeIdentities: a desk enrolled
+// before desks had an age identity gets one at its next start, kept in
+// its (encrypted) store. Until the hub hears the recipient it writes no
+// results bundle; the desk's next outbox bundle tells it (the desk has no
+// link), and the results then come back encrypted to this desk and apply.
+func TestResultsBundleForADeskEnrolledBeforeAgeIdentities(t *testing.T) {
+	e := newHubEnv(t)
+	d := newDesk(t, commune)
+	en := d.enrol(e)
+	d.learnHubKey()
+	ctx := context.Background()
+	// Back to how such a desk and the hub look: no identity, no recipient.
+	dev, err := loadDevice(d.st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev.AgeIdentity = ""
+	if err := saveDevice(d.st, dev); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.DB().Exec(ctx, "UPDATE devices SET age_recipient = NULL, age_recipient_at = NULL"); err != nil {
+		t.Fatal(err)
+	}
+	e.proxy.SetTarget("") // and no link from now on
+
+	// The app starts again.
+	d.sync.Close()
+	restarted, err := New(d.sync.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { restarted.Close() })
+	d.sync = restarted
+	id := d.ageIdentity()
+	if again, _ := loadDevice(d.st); again.AgeIdentity != id.String() {
+		t.Fatal("the minted identity was not stored")
+	}
+	var none bytes.Buffer
+	if _, err := e.srv.ExportChangesBundle(ctx, en.DeviceID, "", &none); !errors.Is(err, hub.ErrNoRecipient) || none.Len() != 0 {
+		t.Fatalf("export before the hub knows the recipient: %v (%d bytes)", err, none.Len())
+	}
+
+	dos := d.receive()
+	outboxData, info := d.exportBundle()
+	if res := e.importBundle(outboxData); res.Created != 1 {
+		t.Fatalf("hub import %+v", res)
+	}
+	if _, err := e.srv.RecordChange(ctx, hub.ChangeInput{DossierID: dos.ID, Kind: wire.ChangeNote, Note: "Đã nhận hồ sơ giấy.", Actor: "canbo"}); err != nil {
+		t.Fatal(err)
+	}
+	var back bytes.Buffer
+	if _, err := e.srv.ExportChangesBundle(ctx, en.DeviceID, info.Cursor, &back); err != nil {
+		t.Fatal(err)
+	}
+	d.sync.Start(d.rec)
+	res, err := d.importResults(back.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Changes != 1 || res.Applied != 1 || !res.CursorAdvanced {
+		t.Fatalf("import %+v", res)
+	}
+}
+
+// TestDeskTellsItsRecipientOnline: enrolment tells the hub the desk's
+// recipient at once; a hub that lost it (restored from an older backup)
+// hears it again on a later online cycle.
+func TestDeskTellsItsRecipientOnline(t *testing.T) {
+	e := newHubEnv(t)
+	d := newDesk(t, commune)
+	en := d.enrol(e)
+	rcpt := d.ageIdentity().Recipient().String()
+	told := func() bool {
+		return e.count("SELECT count(*) FROM devices WHERE id = $1 AND age_recipient = $2", en.DeviceID, rcpt) == 1
+	}
+	if !told() {
+		t.Fatal("enrolment did not tell the hub the desk's recipient")
+	}
+	if _, err := e.srv.DB().Exec(context.Background(), "UPDATE devices SET age_recipient = NULL, age_recipient_at = NULL"); err != nil {
+		t.Fatal(err)
+	}
+	d.sync.mu.Lock()
+	d.sync.recipNext = time.Time{} // as after keyRefresh
+	d.sync.mu.Unlock()
+	d.sync.Start(d.rec)
+	waitFor(t, 20*time.Second, "the recipient told again", told)
 }

@@ -12,6 +12,8 @@ import (
 	"motcua/app/store"
 	"motcua/sync/client"
 	"motcua/sync/wire"
+
+	"filippo.io/age"
 )
 
 // device is the persisted enrolment. The private key never leaves this
@@ -25,6 +27,12 @@ type device struct {
 	CommuneCode string             `json:"communeCode,omitempty"`
 	CommuneName string             `json:"communeName,omitempty"`
 	EnrolledAt  time.Time          `json:"enrolledAt,omitzero"`
+	// AgeIdentity is this desk's age X25519 identity ("AGE-SECRET-KEY-1…"):
+	// the hub encrypts the changes bundles it writes for the commune to its
+	// recipient. Minted at enrolment, or at the first start of a desk
+	// enrolled before there was one; kept across enrolments (it belongs to
+	// this store, like the data the bundles bring).
+	AgeIdentity string `json:"ageIdentity,omitempty"`
 	// Pending is an enrolment whose answer has not arrived yet. Its key is
 	// stored before the request goes out: the hub binds the code to the
 	// first key that uses it, so a retry after a lost answer must use the
@@ -51,6 +59,29 @@ func loadDevice(st *store.Store) (*device, error) {
 		return nil, fmt.Errorf("load enrolment: device %s has a %d-byte key", d.DeviceID, len(d.PrivateKey))
 	}
 	return &d, nil
+}
+
+// ageIdentity parses the device's age identity.
+func (d *device) ageIdentity() (*age.X25519Identity, error) {
+	id, err := age.ParseX25519Identity(d.AgeIdentity)
+	if err != nil {
+		return nil, fmt.Errorf("device age identity: %w", err)
+	}
+	return id, nil
+}
+
+// ensureAgeIdentity mints the device's age identity if it has none yet and
+// reports whether it did (the caller saves the device).
+func (d *device) ensureAgeIdentity() (bool, error) {
+	if d.AgeIdentity != "" {
+		return false, nil
+	}
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		return false, fmt.Errorf("generate age identity: %w", err)
+	}
+	d.AgeIdentity = id.String()
+	return true, nil
 }
 
 func saveDevice(st *store.Store, d *device) error {
@@ -131,7 +162,10 @@ func (s *Service) Enrol(ctx context.Context, hubURL, code string) (Enrolment, er
 	}
 	moved := dev.HubURL != "" && dev.HubURL != hubURL
 	next := &device{HubURL: hubURL, DeviceID: resp.DeviceID, DeviceName: s.cfg.DeviceName, PrivateKey: dev.Pending.Key,
-		CommuneCode: resp.CommuneCode, CommuneName: resp.CommuneName, EnrolledAt: resp.EnrolledAt}
+		CommuneCode: resp.CommuneCode, CommuneName: resp.CommuneName, EnrolledAt: resp.EnrolledAt, AgeIdentity: dev.AgeIdentity}
+	if _, err := next.ensureAgeIdentity(); err != nil {
+		return Enrolment{}, fmt.Errorf("enrol: %w", err)
+	}
 	if err := saveDevice(s.st, next); err != nil {
 		return Enrolment{}, fmt.Errorf("enrol: %w", err)
 	}
@@ -144,7 +178,11 @@ func (s *Service) Enrol(ctx context.Context, hubURL, code string) (Enrolment, er
 	cl.SetIdentity(client.Identity{DeviceID: next.DeviceID, Key: next.PrivateKey})
 	s.mu.Lock()
 	s.dev, s.cl, s.blocked, s.problem, s.problemMsg = next, cl, false, "", ""
+	s.recipNext, s.recipFor = time.Time{}, ""
 	s.mu.Unlock()
+	// Tell the hub at once, so a results bundle can be written for this
+	// desk right after enrolment; the sync cycle tries again if this fails.
+	s.tellRecipient(ctx, cl)
 	codes := make([]string, 0, len(authCodes))
 	for c := range authCodes {
 		codes = append(codes, c)

@@ -136,6 +136,8 @@ type Service struct {
 	audit       auditRun  // the audit sender's back-off and problem (audit.go)
 	keyAt       time.Time // when the bundle key of hub keyFor was last fetched (bundle_key.go)
 	keyFor      string
+	recipNext   time.Time // when to tell hub recipFor this desk's age recipient again (bundle_key.go)
+	recipFor    string
 
 	stop    context.CancelFunc
 	wg      sync.WaitGroup
@@ -192,6 +194,16 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	if dev != nil && dev.DeviceID != "" {
+		// A desk enrolled before desks had an age identity gets one now;
+		// the next online cycle tells the hub.
+		if minted, err := dev.ensureAgeIdentity(); err != nil {
+			return nil, err
+		} else if minted {
+			if err := saveDevice(s.st, dev); err != nil {
+				return nil, fmt.Errorf("save age identity: %w", err)
+			}
+			s.log.Info("age identity minted for USB results bundles", "device", dev.DeviceID)
+		}
 		cl, err := s.newClient(dev.HubURL)
 		if err != nil {
 			return nil, err
@@ -331,6 +343,7 @@ func (s *Service) cycle(parent context.Context) time.Duration {
 	}
 	s.markOnline()
 	s.learnHubKey(ctx, cl)
+	s.tellRecipient(ctx, cl)
 	if blocked {
 		s.holdBack()
 		return s.cfg.PollInterval

@@ -82,6 +82,12 @@ func TestBundleCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The desk's own age identity: its outbox bundles tell the hub the
+	// recipient, and the results come back encrypted to it.
+	deskAge, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
 	// bundle writes an outbox bundle as the desk does, encrypted to the
 	// hub; plainBundle the same zip in clear.
 	var plain []byte
@@ -93,7 +99,7 @@ func TestBundleCommands(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := bw.Finish(wire.BundleManifest{Kind: wire.BundleOutbox, ID: uuid.NewString(), CreatedAt: time.Now(),
-			DeviceID: device, CommuneCode: commune}, key); err != nil {
+			DeviceID: device, CommuneCode: commune, AgeRecipient: deskAge.Recipient().String()}, key); err != nil {
 			t.Fatal(err)
 		}
 		plain = bytes.Clone(buf.Bytes())
@@ -112,7 +118,16 @@ func TestBundleCommands(t *testing.T) {
 		}
 		return path
 	}
-	in, back := bundle(en.DeviceID), filepath.Join(dir, "ket-qua.zip")
+	in, back := bundle(en.DeviceID), filepath.Join(dir, "ket-qua.zip.age")
+	// Before the desk told its recipient (online or in a bundle), no
+	// results bundle: it would be in clear.
+	if code, _, errOut := runCmd(t, append([]string{"export-bundle", "--device", en.DeviceID, "--to", back}, common...)...); code != 1 ||
+		!strings.Contains(errOut, "("+wire.CodeRecipientUnknown+")") || !strings.Contains(errOut, "chưa gửi khóa mã hóa") {
+		t.Fatalf("export before the recipient is known: %d %s", code, errOut)
+	}
+	if _, err := os.Stat(back); !os.IsNotExist(err) {
+		t.Fatalf("a refused export left %s (%v)", back, err)
+	}
 	code, out, errOut := runCmd(t, append([]string{"import-bundle", "--results-to", back}, append(common, in)...)...)
 	if code != 0 || !strings.Contains(out, "1 created, 0 already here, 0 refused") || !strings.Contains(out, "wrote "+back) {
 		t.Fatalf("import: %d\n%s\n%s", code, out, errOut)
@@ -123,7 +138,11 @@ func TestBundleCommands(t *testing.T) {
 	}
 	defer f.Close()
 	fi, _ := f.Stat()
-	b, err := wire.OpenBundle(f, fi.Size())
+	pr, psize, err := age.DecryptReaderAt(f, fi.Size(), deskAge)
+	if err != nil {
+		t.Fatalf("the results bundle does not decrypt with the desk's identity: %v", err)
+	}
+	b, err := wire.OpenBundle(pr, psize)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +183,7 @@ func TestBundleCommands(t *testing.T) {
 	if _, err := srv.RecordChange(ctx, hub.ChangeInput{DossierID: d.ID, Kind: wire.ChangeNote, Note: "Đã nhận hồ sơ giấy.", Actor: "canbo"}); err != nil {
 		t.Fatal(err)
 	}
-	again := filepath.Join(dir, "lan-2.zip")
+	again := filepath.Join(dir, "lan-2.zip.age")
 	code, out, errOut = runCmd(t, append([]string{"export-bundle", "--device", en.DeviceID, "--since", b.Manifest.Cursor, "--to", again}, common...)...)
 	if code != 0 || !strings.Contains(out, "1 changes, 0 result files") {
 		t.Fatalf("export: %d %s %s", code, out, errOut)

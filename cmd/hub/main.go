@@ -8,7 +8,7 @@
 //	hub revoke      revoke a device
 //	hub staff       create a staff account of the web UI (password on stdin)
 //	hub import-bundle   apply a commune's encrypted outbox bundle (USB stick) like a push
-//	hub export-bundle   write a device's changes as a signed bundle for its USB stick
+//	hub export-bundle   write a device's changes as a signed, encrypted bundle for its USB stick
 //	hub version
 //
 // Every flag has an environment variable (shown in -h) so the hub can run
@@ -61,8 +61,8 @@ commands:
                or set a new password and unlock it: --username --reset. The password is read from stdin.
   import-bundle  apply a commune's outbox bundle (from a USB stick, encrypted to this hub) with the rules
                of a push: [--results-to OUT] FILE; OUT gets the commune's changes since the desk's cursor
-  export-bundle  write a device's changes and result papers as a bundle signed by the hub:
-               --device ID [--since CURSOR] --to FILE
+  export-bundle  write a device's changes and result papers as a bundle signed by the hub and encrypted
+               to the commune's desks: --device ID [--since CURSOR] --to FILE.zip.age
   version      print the version
 
 Run "hub COMMAND -h" for the flags of a command.

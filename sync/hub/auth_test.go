@@ -85,7 +85,7 @@ func TestEnrolRefusesWrongProtocol(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, e.http.URL+"/v1/enrol", bytesReader(b))
 	req.Header.Set(wire.HeaderProtocol, "0.9")
 	a := send(t, req)
-	if a.status != http.StatusUpgradeRequired || a.err().Code != wire.CodeClientTooOld || a.err().MaxProtocol != "1.0" {
+	if a.status != http.StatusUpgradeRequired || a.err().Code != wire.CodeClientTooOld || a.err().MaxProtocol != wire.Current.String() {
 		t.Fatalf("got %d %s", a.status, a.body)
 	}
 }

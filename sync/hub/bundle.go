@@ -24,7 +24,8 @@ import (
 // Bundles are the no-network fallback (wire's bundle.go has the format):
 // a desk's pending outbox arrives on a USB stick and is imported here with
 // exactly the rules of POST /v1/push, and the commune's pull-log changes go
-// back the same way, signed with the hub's bundle key.
+// back the same way, signed with the hub's bundle key and encrypted to the
+// commune's desks (recipient.go).
 
 var (
 	// ErrBundleUnknownDevice is wrapped when a bundle names a device the
@@ -266,6 +267,16 @@ func (s *Server) importPlainBundle(ctx context.Context, r io.ReaderAt, size int6
 	if err := s.checkBundleCommune(ctx, dev, recs); err != nil {
 		return BundleImport{}, fmt.Errorf("import bundle %s: %w", m.ID, err)
 	}
+	if m.AgeRecipient != "" {
+		if _, err := age.ParseX25519Recipient(m.AgeRecipient); err != nil {
+			return BundleImport{}, fmt.Errorf("import bundle %s: %w: age_recipient: %w", m.ID, wire.ErrBundleInvalid, err)
+		}
+		// Signed by the device: as good as its online telling, and the
+		// only one a desk that syncs by USB stick alone makes.
+		if err := s.setDeviceRecipient(ctx, dev.ID, m.AgeRecipient, m.CreatedAt, false); err != nil {
+			return BundleImport{}, fmt.Errorf("import bundle %s: %w", m.ID, err)
+		}
+	}
 
 	out := BundleImport{BundleID: m.ID, DeviceID: dev.ID, CommuneCode: dev.CommuneCode, CreatedAt: m.CreatedAt, Cursor: m.Cursor,
 		Dossiers: []wire.ItemResult{}, Events: []wire.ItemResult{}}
@@ -424,12 +435,18 @@ func (s *Server) storeBundleBlobs(ctx context.Context, b *wire.Bundle) (int, err
 
 // ExportChangesBundle writes, for one device, the commune's pull-log
 // changes after since (a cursor the desk reported, "" for the beginning)
-// and the result papers they name, signed with the hub's bundle key. The
-// device must be enrolled and not revoked. Nothing is written to w before
-// the changes are read, so an error before the first byte can still be
-// answered.
+// and the result papers they name, signed with the hub's bundle key, the
+// whole zip encrypted (age) to the recipients of the commune's active
+// devices. The device must be enrolled, not revoked, and have told its
+// recipient (ErrNoRecipient otherwise: the file is never written in
+// clear). Nothing is written to w before the changes are read, so an error
+// before the first byte can still be answered.
 func (s *Server) ExportChangesBundle(ctx context.Context, deviceID, since string, w io.Writer) (wire.BundleManifest, error) {
 	dev, _, err := s.bundleDevice(ctx, deviceID)
+	if err != nil {
+		return wire.BundleManifest{}, fmt.Errorf("export bundle: %w", err)
+	}
+	rcpts, err := s.bundleRecipients(ctx, dev)
 	if err != nil {
 		return wire.BundleManifest{}, fmt.Errorf("export bundle: %w", err)
 	}
@@ -455,7 +472,11 @@ func (s *Server) ExportChangesBundle(ctx context.Context, deviceID, since string
 		}
 		_, seq, _ = wire.ParseCursor(page.Cursor)
 	}
-	bw := wire.NewBundleWriter(w)
+	ew, err := age.Encrypt(w, rcpts...)
+	if err != nil {
+		return m, fmt.Errorf("export bundle: %w", err)
+	}
+	bw := wire.NewBundleWriter(ew)
 	for _, ch := range changes {
 		raw, err := json.Marshal(ch)
 		if err != nil {
@@ -473,9 +494,12 @@ func (s *Server) ExportChangesBundle(ctx context.Context, deviceID, since string
 	if m, err = bw.Finish(m, s.bundleKey); err != nil {
 		return m, fmt.Errorf("export bundle: %w", err)
 	}
+	if err := ew.Close(); err != nil { // the last chunk and its tag
+		return m, fmt.Errorf("export bundle: %w", err)
+	}
 	s.metrics.inc("motcua_hub_bundles_exported_total", "")
 	s.log.Info("changes bundle exported", "bundle", m.ID, "device", dev.ID, "since", m.Since, "cursor", m.Cursor,
-		"changes", len(m.Items), "blobs", len(m.Blobs), "more", m.More)
+		"changes", len(m.Items), "blobs", len(m.Blobs), "more", m.More, "recipients", len(rcpts))
 	return m, nil
 }
 
@@ -528,9 +552,9 @@ func (s *Server) adminImportBundle(w http.ResponseWriter, r *http.Request) {
 }
 
 // adminExportBundle is GET /admin/v1/devices/{id}/changes-bundle?since=CURSOR:
-// the changes bundle as a download.
+// the changes bundle (encrypted) as a download.
 func (s *Server) adminExportBundle(w http.ResponseWriter, r *http.Request) {
-	dl := &download{w: w, name: "ket-qua-" + r.PathValue("id") + ".zip"}
+	dl := &download{w: w, name: "ket-qua-" + r.PathValue("id") + wire.BundleEncryptedExt}
 	if _, err := s.ExportChangesBundle(r.Context(), r.PathValue("id"), r.URL.Query().Get("since"), dl); err != nil {
 		if dl.started {
 			s.log.Error("export bundle after the download started", "err", err)
@@ -552,7 +576,7 @@ func (d *download) Write(p []byte) (int, error) {
 	if !d.started {
 		d.started = true
 		h := d.w.Header()
-		h.Set("Content-Type", wire.BundleContentType)
+		h.Set("Content-Type", wire.BundleEncryptedContentType)
 		h.Set("Content-Disposition", `attachment; filename="`+d.name+`"`)
 		h.Set("Cache-Control", "no-store")
 		h.Set(wire.HeaderProtocol, wire.Current.String())
@@ -571,11 +595,13 @@ var bundleMessages = map[string]string{
 	wire.CodeWrongCommune:    "Gói có hồ sơ của đơn vị khác với đơn vị của thiết bị lập gói. Không nhận gì từ gói này.",
 	wire.CodeBundlePlaintext: "Gói không được mã hóa. Máy một cửa luôn mã hóa gói USB cho máy chủ tỉnh; gói này đã bị giải mã hoặc không do máy một cửa lập. Không nhận gì từ gói này.",
 	wire.CodeBundleDecrypt:   "Không giải mã được gói bằng khóa của máy chủ tỉnh này: gói được mã hóa cho máy chủ khác, hoặc tệp bị hỏng khi sao chép. Không nhận gì từ gói này.",
+	wire.CodeRecipientUnknown: "Máy một cửa của xã chưa gửi khóa mã hóa cho máy chủ tỉnh nên chưa lập được gói kết quả: gói chứa dữ liệu cá nhân nên luôn phải được mã hóa. " +
+		"Máy của xã gửi khóa khi kết nối mạng hoặc trong gói USB của xã (phần mềm bản mới): nhập gói USB mới nhất của xã trước, rồi lập lại gói kết quả.",
 }
 
 // BundleRefusal names why a bundle was refused: the machine code of the
 // error envelope (wire.CodeBundle*, CodeUnknownDevice, CodeDeviceRevoked,
-// CodeWrongCommune) and its Vietnamese message; ok is false for errors
+// CodeWrongCommune, CodeRecipientUnknown) and its Vietnamese message; ok is false for errors
 // that are not a refusal (the database failed).
 func BundleRefusal(err error) (code, message string, ok bool) {
 	switch code = wire.BundleErrorCode(err); {
@@ -586,6 +612,8 @@ func BundleRefusal(err error) (code, message string, ok bool) {
 		code = wire.CodeDeviceRevoked
 	case errors.Is(err, ErrBundleCommune):
 		code = wire.CodeWrongCommune
+	case errors.Is(err, ErrNoRecipient):
+		code = wire.CodeRecipientUnknown
 	default:
 		return "", "", false
 	}
@@ -600,8 +628,11 @@ func (s *Server) bundleError(w http.ResponseWriter, r *http.Request, op string, 
 	}
 	s.log.Warn(op+": refused", "code", code, "err", err)
 	status := http.StatusUnprocessableEntity
-	if code == wire.CodeUnknownDevice || code == wire.CodeDeviceRevoked || code == wire.CodeWrongCommune {
+	switch code {
+	case wire.CodeUnknownDevice, wire.CodeDeviceRevoked, wire.CodeWrongCommune:
 		status = http.StatusForbidden
+	case wire.CodeRecipientUnknown:
+		status = http.StatusConflict
 	}
 	failMsg(w, status, code, msg+" ("+err.Error()+")")
 }

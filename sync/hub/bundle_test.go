@@ -221,11 +221,12 @@ func TestBundleRefusals(t *testing.T) {
 			event(theirs, "start_processing", "received", "processing", wire.StatusProcessing)), 403, wire.CodeWrongCommune},
 		{"manifest names another commune", outboxBundle(t, a.id, communeB, a.key, nil, dossier(communeB)), 403, wire.CodeWrongCommune},
 		{"a changes bundle", func() []byte {
+			id := a.tellRecipient()
 			var buf bytes.Buffer
 			if _, err := e.srv.ExportChangesBundle(context.Background(), a.id, "", &buf); err != nil {
 				t.Fatal(err)
 			}
-			return buf.Bytes()
+			return unseal(t, buf.Bytes(), id) // then sealed to the hub like the others
 		}(), 422, wire.CodeBundleInvalid},
 		// A genuine bundle, but not encrypted, or not to this hub: the
 		// files below are posted as they are.
@@ -315,13 +316,20 @@ func TestChangesBundle(t *testing.T) {
 		r.Header.Set("Authorization", "Bearer "+adminToken)
 		return send(t, r)
 	}
+	// Until the desk tells its recipient, no bundle: never one in clear.
+	if a := get(c.id, ""); a.status != http.StatusConflict || a.err().Code != wire.CodeRecipientUnknown ||
+		!strings.Contains(a.err().Message, "chưa gửi khóa mã hóa") {
+		t.Fatalf("export before the desk told its recipient: %d %s", a.status, a.body)
+	}
+	id := c.tellRecipient()
 	open := func(a answer) *wire.Bundle {
 		t.Helper()
-		if a.status != http.StatusOK || a.header.Get("Content-Type") != wire.BundleContentType ||
-			!strings.Contains(a.header.Get("Content-Disposition"), "attachment") {
+		if a.status != http.StatusOK || a.header.Get("Content-Type") != wire.BundleEncryptedContentType ||
+			!strings.Contains(a.header.Get("Content-Disposition"), wire.BundleEncryptedExt+`"`) {
 			t.Fatalf("export: %d %v %s", a.status, a.header, a.body)
 		}
-		b, err := wire.OpenBundle(bytes.NewReader(a.body), int64(len(a.body)))
+		plain := unseal(t, a.body, id)
+		b, err := wire.OpenBundle(bytes.NewReader(plain), int64(len(plain)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -375,6 +383,43 @@ func TestChangesBundle(t *testing.T) {
 	if again, err := e.srv.BundleAgeRecipient(ctx); err != nil || again != rcpt {
 		t.Fatalf("the hub's age recipient across a restart: %q (%v), was %q", again, err, rcpt)
 	}
+}
+
+// tellRecipient mints an age identity for c and tells the hub its
+// recipient, as a desk does online.
+func (c *client) tellRecipient() *age.X25519Identity {
+	c.e.t.Helper()
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	c.tell(id.Recipient().String(), http.StatusOK)
+	return id
+}
+
+func (c *client) tell(rcpt string, status int) {
+	c.e.t.Helper()
+	body, _ := json.Marshal(wire.DeviceRecipient{AgeRecipient: rcpt})
+	if a := c.do(http.MethodPut, wire.DeviceRecipientPath, body, map[string]string{"Content-Type": "application/json"}); a.status != status {
+		c.e.t.Fatalf("tell recipient %q: %d %s, want %d", rcpt, a.status, a.body, status)
+	}
+}
+
+// unseal decrypts an encrypted bundle with id.
+func unseal(t *testing.T, data []byte, id age.Identity) []byte {
+	t.Helper()
+	if !wire.IsEncryptedBundle(data) {
+		t.Fatal("the bundle is not encrypted")
+	}
+	r, err := age.Decrypt(bytes.NewReader(data), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plain
 }
 
 // pullCursor is the cursor a pull of c's commune ends at now.

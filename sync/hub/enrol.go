@@ -245,13 +245,16 @@ type Device struct {
 	EnrolledAt  time.Time  `json:"enrolled_at"`
 	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
 	LastSeenAt  *time.Time `json:"last_seen_at,omitempty"`
+	// AgeRecipientAt is when the device last told a new age recipient;
+	// nil until it did (no changes bundle can be written for it yet).
+	AgeRecipientAt *time.Time `json:"age_recipient_at,omitempty"`
 }
 
 // Devices lists the devices of a commune, or of every commune when
 // communeCode is empty.
 func (s *Server) Devices(ctx context.Context, communeCode string) ([]Device, error) {
 	rows, err := s.db.Query(ctx, `
-		SELECT d.id, d.name, a.code, d.status, d.app_version, d.enrolled_at, d.revoked_at, d.last_seen_at
+		SELECT d.id, d.name, a.code, d.status, d.app_version, d.enrolled_at, d.revoked_at, d.last_seen_at, d.age_recipient_at
 		FROM devices d JOIN agencies a ON a.id = d.agency_id
 		WHERE $1 = '' OR a.code = $1 ORDER BY a.code, d.enrolled_at`, communeCode)
 	if err != nil {
@@ -259,7 +262,7 @@ func (s *Server) Devices(ctx context.Context, communeCode string) ([]Device, err
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Device, error) {
 		var d Device
-		err := row.Scan(&d.ID, &d.Name, &d.CommuneCode, &d.Status, &d.AppVersion, &d.EnrolledAt, &d.RevokedAt, &d.LastSeenAt)
+		err := row.Scan(&d.ID, &d.Name, &d.CommuneCode, &d.Status, &d.AppVersion, &d.EnrolledAt, &d.RevokedAt, &d.LastSeenAt, &d.AgeRecipientAt)
 		return d, err
 	})
 	if err != nil {

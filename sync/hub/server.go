@@ -118,6 +118,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /v1/reference/{name}", s.device(s.handleReference))
 	mux.HandleFunc("POST "+wire.PathAudit, s.device(s.handleAudit))
 	mux.HandleFunc("GET "+wire.BundleKeyPath, s.handleBundleKey)
+	mux.HandleFunc("PUT "+wire.DeviceRecipientPath, s.device(s.handleDeviceRecipient))
 	mux.HandleFunc("GET /metrics", s.metrics.serve)
 
 	mux.HandleFunc("PUT /admin/v1/agencies/{code}", s.admin(s.adminPutAgency))

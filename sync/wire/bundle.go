@@ -66,11 +66,12 @@ const (
 // BundleContentType is the media type of a bundle file.
 const BundleContentType = "application/zip"
 
-// Encrypted bundles. An outbox bundle holds citizens' personal data and
-// travels on a USB stick, so the desk never writes it in clear: the whole
-// zip is an age file (filippo.io/age, X25519) encrypted to the hub's age
-// recipient (BundleKeyResponse.AgeRecipient), and the hub refuses a plain
-// one. Readers tell the two apart by the first bytes, never by the name.
+// Encrypted bundles. Both kinds hold citizens' personal data and travel on
+// a USB stick, so neither is written in clear: the whole zip is an age file
+// (filippo.io/age, X25519), an outbox bundle encrypted to the hub's age
+// recipient (BundleKeyResponse.AgeRecipient), a changes bundle to the
+// recipients of the commune's devices (DeviceRecipient). Readers refuse a
+// plain one, and tell the two apart by the first bytes, never by the name.
 const (
 	// BundleAgeMagic opens every age file, hence every encrypted bundle.
 	BundleAgeMagic = "age-encryption.org/v1\n"
@@ -95,7 +96,7 @@ const (
 	CodeBundleInvalid   = "bundle_invalid"
 	CodeBundleSignature = "bundle_signature"
 	CodeBundleTampered  = "bundle_tampered"
-	// CodeBundlePlaintext: an outbox bundle that is not encrypted.
+	// CodeBundlePlaintext: a bundle that is not encrypted.
 	CodeBundlePlaintext = "bundle_plaintext"
 	// CodeBundleDecrypt: an encrypted bundle this reader cannot decrypt
 	// (encrypted to another key, or damaged).
@@ -161,6 +162,11 @@ type BundleManifest struct {
 	Since  string `json:"since,omitempty"`
 	Cursor string `json:"cursor,omitempty"`
 	More   bool   `json:"more,omitempty"`
+	// AgeRecipient, in an outbox bundle, is the writing desk's age X25519
+	// recipient ("age1…", protocol 1.1): the hub encrypts the changes
+	// bundle back to it. Carried here, under the device's signature, so a
+	// desk that reaches the hub only by USB stick still tells it.
+	AgeRecipient string `json:"age_recipient,omitempty"`
 	// Items are applied in this order; item i is stored at BundleItemPath(i).
 	Items []BundleItem `json:"items"`
 	// Blobs are stored at BundleBlobPath(SHA256).
@@ -193,6 +199,36 @@ type BundleKeyResponse struct {
 
 // BundleKeyPath is the URL path of the hub's bundle key.
 const BundleKeyPath = "/v1/bundle-key"
+
+// DeviceRecipientPath is where a device tells the hub its age recipient
+// (PUT, signed, DeviceRecipient; answered with the DeviceRecipient the hub
+// keeps). The hub encrypts the changes bundles it writes for the device's
+// commune to it. Protocol 1.1; an older hub answers 404.
+const DeviceRecipientPath = "/v1/device/recipient"
+
+// DeviceRecipient is a device's age X25519 recipient.
+type DeviceRecipient struct {
+	AgeRecipient string `json:"age_recipient"`
+}
+
+// ValidAgeRecipient is a cheap shape check of an age X25519 recipient
+// (Bech32 "age1" + 58 characters); the age library parses it for real.
+func ValidAgeRecipient(s string) bool {
+	if len(s) != 62 || !strings.HasPrefix(s, "age1") {
+		return false
+	}
+	for _, r := range s[4:] {
+		if !strings.ContainsRune("qpzry9x8gf2tvdw0s3jn54khce6mua7l", r) {
+			return false
+		}
+	}
+	return true
+}
+
+// CodeRecipientUnknown: the hub cannot write a changes bundle because the
+// device it is for has not told its age recipient yet (a results bundle is
+// never written in clear).
+const CodeRecipientUnknown = "recipient_unknown"
 
 // BundleItemPath is the archive name of item i (0-based).
 func BundleItemPath(i int) string { return fmt.Sprintf("items/%06d.json", i+1) }
@@ -250,6 +286,12 @@ func (m *BundleManifest) check() error {
 	c.required("key_id", m.KeyID)
 	c.length("since", m.Since, maxShort)
 	c.length("cursor", m.Cursor, maxShort)
+	if m.AgeRecipient != "" && !ValidAgeRecipient(m.AgeRecipient) {
+		c.add("age_recipient is not an age X25519 recipient")
+	}
+	if m.AgeRecipient != "" && m.Kind != BundleOutbox {
+		c.add("age_recipient belongs in an outbox bundle")
+	}
 	allowed := []string{BundleItemDossier, BundleItemEvent}
 	if m.Kind == BundleChanges {
 		allowed = []string{BundleItemChange}

@@ -24,8 +24,12 @@ func sampleManifest() wire.BundleManifest {
 	return wire.BundleManifest{
 		Kind: wire.BundleOutbox, ID: "0195f3b0-1a2b-7c3d-8e4f-5a6b7c8d9e0f", CreatedAt: at("2026-03-04T10:00:00+07:00"),
 		DeviceID: "dev-0123456789abcdef01234567", CommuneCode: "000.17.22.H56", Cursor: "3f2a9c41d0e1b2c3.41",
+		AgeRecipient: testRecipient,
 	}
 }
+
+// testRecipient is a valid age X25519 recipient (a desk's, in the samples).
+const testRecipient = "age1tz03fuu6mlc8q67dpenfsmsdwsfl7hjzj5qm85a5p65wxkvuh5fq96ekfn"
 
 // writeBundle writes a bundle of the golden dossier and events with the
 // golden dossier's two scans.
@@ -305,7 +309,36 @@ func TestBundleGolden(t *testing.T) {
 	bundleGolden(t, "bundle_manifest.json", m, new(wire.BundleManifest))
 	bundleGolden(t, "bundle_key_response.json",
 		wire.BundleKeyResponse{Marker: wire.HealthMarker, PublicKey: pub, KeyID: wire.BundleKeyID(pub),
-			AgeRecipient: "age1tz03fuu6mlc8q67dpenfsmsdwsfl7hjzj5qm85a5p65wxkvuh5fq96ekfn"}, new(wire.BundleKeyResponse))
+			AgeRecipient: testRecipient}, new(wire.BundleKeyResponse))
+	bundleGolden(t, "device_recipient.json", wire.DeviceRecipient{AgeRecipient: testRecipient}, new(wire.DeviceRecipient))
+}
+
+// TestAgeRecipientShape: the manifest takes only a well-formed recipient,
+// and only in an outbox bundle (a changes bundle is encrypted to it, it
+// does not carry one).
+func TestAgeRecipientShape(t *testing.T) {
+	for s, ok := range map[string]bool{
+		testRecipient:                  true,
+		strings.ToUpper(testRecipient): false,
+		testRecipient[:61]:             false,
+		testRecipient[:61] + "b":       false, // not in the Bech32 alphabet
+		"age1":                         false,
+		"AGE-SECRET-KEY-1" + strings.Repeat("Q", 58): false,
+	} {
+		if wire.ValidAgeRecipient(s) != ok {
+			t.Errorf("ValidAgeRecipient(%q) = %v", s, !ok)
+		}
+	}
+	for _, tt := range []struct {
+		kind, rcpt string
+	}{{wire.BundleOutbox, "age1nope"}, {wire.BundleChanges, testRecipient}} {
+		var buf bytes.Buffer
+		m := sampleManifest()
+		m.Kind, m.AgeRecipient = tt.kind, tt.rcpt
+		if _, err := wire.NewBundleWriter(&buf).Finish(m, testKey); !errors.Is(err, wire.ErrBundleInvalid) {
+			t.Errorf("%s bundle with recipient %q: %v", tt.kind, tt.rcpt, err)
+		}
+	}
 }
 
 // TestBundleEncryptionMarks: readers tell an encrypted bundle from a plain

@@ -16,8 +16,9 @@ type Version struct {
 	Minor int
 }
 
-// Current is the version this package speaks.
-var Current = Version{Major: 1, Minor: 0}
+// Current is the version this package speaks. 1.1 added the desk's age
+// recipient: BundleManifest.AgeRecipient and PUT DeviceRecipientPath.
+var Current = Version{Major: 1, Minor: 1}
 
 // MinMajor is the oldest major version this package can still serve. It is a
 // separate constant so that a hub speaking 2.x can keep serving 1.x communes

@@ -131,7 +131,7 @@ func TestSignAndVerify(t *testing.T) {
 	if s.Verify(otherPub, sig) {
 		t.Fatal("signature verifies under another device's key")
 	}
-	if s.BodySHA256 != wire.SumHex(body) || s.Path != "/v1/blobs/abc%20d" || s.Query != "x=1&y=2" || s.Protocol != "1.0" {
+	if s.BodySHA256 != wire.SumHex(body) || s.Path != "/v1/blobs/abc%20d" || s.Query != "x=1&y=2" || s.Protocol != wire.Current.String() {
 		t.Fatalf("signed fields wrong: %+v", s)
 	}
 
@@ -143,7 +143,7 @@ func TestSignAndVerify(t *testing.T) {
 		{"method", func(s *wire.Signed) { s.Method = "PUT" }},
 		{"path", func(s *wire.Signed) { s.Path = "/v1/blobs/other" }},
 		{"query", func(s *wire.Signed) { s.Query = "x=1" }},
-		{"protocol", func(s *wire.Signed) { s.Protocol = "1.1" }},
+		{"protocol", func(s *wire.Signed) { s.Protocol = "9.9" }},
 		{"device", func(s *wire.Signed) { s.Device = "dev-2" }},
 		{"timestamp", func(s *wire.Signed) { s.Timestamp = "2026-03-02T01:00:01Z" }},
 		{"nonce", func(s *wire.Signed) { s.Nonce = "AAAAAAAAAAAAAAAAAAAAAA" }},
