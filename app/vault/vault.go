@@ -155,13 +155,43 @@ func Load(dataDir string) (File, error) {
 	return ParseFile(b)
 }
 
-// ParseFile decodes a vault file (also carried in backup headers).
+// ParseFile decodes a vault file (also carried in backup headers, so
+// outside input: a backup on a USB drive). The ID names the machine key
+// file, so it must be hex; a passphrase slot's Argon2id parameters must be
+// ones argon2 accepts and within what a desk PC can afford.
 func ParseFile(b []byte) (File, error) {
 	var f File
-	if err := json.Unmarshal(b, &f); err != nil || f.Version != 1 || f.ID == "" || len(f.Slots) == 0 {
+	if err := json.Unmarshal(b, &f); err != nil || f.Version != 1 || !validID(f.ID) || len(f.Slots) == 0 {
 		return File{}, ErrCorrupt
 	}
+	for _, s := range f.Slots {
+		if s.Kind == SlotPassphrase && (s.Time < 1 || s.Time > maxArgonTime || s.Threads < 1 || s.Threads > maxArgonThreads ||
+			s.Memory < 8*uint32(s.Threads) || s.Memory > maxArgonMemory) {
+			return File{}, ErrCorrupt
+		}
+	}
 	return f, nil
+}
+
+// Bounds on a passphrase slot's Argon2id parameters (this program writes
+// t=3, 64 MiB, 2 threads).
+const (
+	maxArgonTime    = 16
+	maxArgonMemory  = 512 << 10 // KiB
+	maxArgonThreads = 16
+)
+
+// validID reports whether id is a vault ID: 1–64 lowercase hex digits.
+func validID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // Unlock opens dataDir's vault with the first slot that works: the OS
