@@ -18,6 +18,7 @@
 //	POST  /v1/audit                  AuditRequest → AuditResponse: the device's audit chain, in order (audit.go)
 //	GET   /v1/reference/{name}       a document the province publishes (ReferenceDoc; listed in every PullResponse)
 //	GET   /v1/bundle-key             the hub's public key for the changes bundles it signs (bundle.go)
+//	PUT   /v1/device/recipient       DeviceRecipient: the device's age recipient, to which changes bundles are encrypted (1.1)
 //
 // Every request carries HeaderProtocol. Every request but health and enrol is
 // signed by the device (see SignRequest). Errors are an ErrorResponse.
