@@ -413,11 +413,19 @@ func TestBadFiles(t *testing.T) {
 	if err != nil || counts.Failed != 2 || counts.Done != 1 || counts.Queued != 0 {
 		t.Errorf("counts %+v %v", counts, err)
 	}
+	f.checkCounts(t)
 	if _, err := f.svc.Retry(context.Background(), goodJob.ID, operator); !errors.Is(err, ErrNotFailed) {
 		t.Errorf("retry of a done job: %v", err)
 	}
 	if j, err := f.svc.Retry(context.Background(), encJob.ID, operator); err != nil || j.State != StateQueued {
 		t.Errorf("retry: %+v %v", j, err)
+	}
+	if c := f.checkCounts(t); c != (Counts{Queued: 1, Done: 1, Failed: 1}) {
+		t.Errorf("counts after a retry: %+v", c)
+	}
+	if failed, c, err := f.svc.List(context.Background(), ListQuery{State: StateFailed, Limit: 10}); err != nil ||
+		len(failed) != 1 || failed[0].ID != corruptJob.ID || c.Failed != 1 {
+		t.Errorf("failed jobs: %+v %+v %v", failed, c, err)
 	}
 }
 
@@ -493,7 +501,13 @@ func TestResumeAfterKill(t *testing.T) {
 	if before.State == StateDone || before.Done < 2 || before.Done >= 6 {
 		t.Fatalf("killed job: %+v; want 2–5 pages stored", before)
 	}
+	if c := f.checkCounts(t); c != (Counts{Running: 1}) {
+		t.Errorf("counts after the kill: %+v", c)
+	}
 	j := f.runUntil(t, before.ID)[before.ID]
+	if c := f.checkCounts(t); c != (Counts{Done: 1}) {
+		t.Errorf("counts after the restart: %+v", c)
+	}
 	if j.State != StateDone || j.Pages != 6 || j.Done != 6 || j.PDFPages != 6 {
 		t.Fatalf("resumed job: %+v", j)
 	}

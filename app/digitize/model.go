@@ -60,6 +60,10 @@ type Job struct {
 	// SentTo lists the dossiers whose hub outbox has this scan's PDF.
 	SentTo  []string `json:"sentTo,omitempty"`
 	ConfSum float64  `json:"confSum"` // sum of OCR page confidences, for the mean
+
+	// savedState is the state the store has for the job (the counters
+	// count it there); "" for a job not yet saved.
+	savedState State
 }
 
 // view fills what the UI shows but the store need not keep.

@@ -44,6 +44,9 @@ func TestDossierScanGoesFirst(t *testing.T) {
 	f.svc.opts.OnPage = func(job string, page, pages int) {
 		onPage(job, page, pages)
 		if job == long.ID && page == 2 {
+			if c := f.checkCounts(t); c != (Counts{Running: 1}) {
+				t.Errorf("counts while the register runs: %+v", c)
+			}
 			short, _, importErr = f.svc.Import(ctx, bytes.NewReader(desk), "don-de-nghi.pdf",
 				ImportOptions{DossierID: d.ID, Component: "Bản chính giấy khai sinh"}, operator)
 		}
@@ -69,6 +72,12 @@ func TestDossierScanGoesFirst(t *testing.T) {
 	}
 	if s.State != StateDone || l.State != StateDone {
 		t.Fatalf("dossier scan %s, register %s", s.State, l.State)
+	}
+	if c := f.checkCounts(t); c != (Counts{Done: 2}) {
+		t.Errorf("counts at the end: %+v", c)
+	}
+	if jobs, c, err := f.svc.List(ctx, ListQuery{BatchID: batch.ID}); err != nil || len(jobs) != 1 || jobs[0].ID != long.ID || c != (Counts{Done: 1}) {
+		t.Errorf("batch list: %+v %+v %v", jobs, c, err)
 	}
 	if !s.FinishedAt.Before(*l.FinishedAt) {
 		t.Errorf("dossier scan finished at %v, register at %v", s.FinishedAt, l.FinishedAt)

@@ -135,7 +135,7 @@ func (s *Service) process(ctx context.Context, id string) error {
 		if job.StartedAt == nil {
 			job.StartedAt = &now
 		}
-		return x.SetJSON(store.KeyScanJob(id), &job)
+		return s.saveJob(x, &job)
 	})
 	if errors.Is(err, ErrNotFound) {
 		// A queue key without its job: drop it, or it blocks the queue.
@@ -211,7 +211,7 @@ func (s *Service) setPages(id string, n int) error {
 			return err
 		}
 		j.Pages = n
-		return x.SetJSON(store.KeyScanJob(id), &j)
+		return s.saveJob(x, &j)
 	})
 }
 
@@ -336,7 +336,7 @@ func (s *Service) storePage(ctx context.Context, id string, pg *scanning.Page) e
 		if job.Pages < p.N {
 			job.Pages = p.N
 		}
-		return x.SetJSON(store.KeyScanJob(id), &job)
+		return s.saveJob(x, &job)
 	})
 	if err == nil && s.opts.OnPage != nil {
 		s.opts.OnPage(id, p.N, job.Pages)
@@ -394,7 +394,7 @@ func (s *Service) finish(ctx context.Context, id string) error {
 		if err := x.Set(store.KeyBlobRef(ref.SHA256, "scan/"+id+"/pdf"), nil); err != nil {
 			return err
 		}
-		if err := x.SetJSON(store.KeyScanJob(id), &job); err != nil {
+		if err := s.saveJob(x, &job); err != nil {
 			return err
 		}
 		_, err := audit.Append(x, audit.Entry{At: now, Actor: "system", Role: "system", Action: "scan_done",
@@ -514,7 +514,7 @@ func (s *Service) requeue(id string) error {
 			return err
 		}
 		j.State = StateQueued
-		return x.SetJSON(store.KeyScanJob(id), &j)
+		return s.saveJob(x, &j)
 	})
 }
 
@@ -543,7 +543,7 @@ func (s *Service) fail(id string, cause error) error {
 		if err := x.Delete(queueKey(&j)); err != nil {
 			return err
 		}
-		if err := x.SetJSON(store.KeyScanJob(id), &j); err != nil {
+		if err := s.saveJob(x, &j); err != nil {
 			return err
 		}
 		_, err := audit.Append(x, audit.Entry{At: now, Actor: "system", Role: "system", Action: "scan_failed",

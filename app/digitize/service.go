@@ -230,7 +230,7 @@ func (s *Service) ImportFile(ctx context.Context, path, name string, o ImportOpt
 				return err
 			}
 		}
-		if err := x.SetJSON(store.KeyScanJob(job.ID), &job); err != nil {
+		if err := s.saveJob(x, &job); err != nil {
 			return err
 		}
 		src := o.Source
@@ -308,7 +308,7 @@ func (s *Service) Bind(ctx context.Context, jobID, dossierID, component string, 
 		if err := s.queueScans(x, &job, by); err != nil {
 			return err
 		}
-		if err := x.SetJSON(store.KeyScanJob(job.ID), &job); err != nil {
+		if err := s.saveJob(x, &job); err != nil {
 			return err
 		}
 		_, err := audit.Append(x, audit.Entry{At: s.now(), Actor: by.ID, Role: by.Role, Action: "scan_bind",
@@ -325,6 +325,7 @@ func (s *Service) getJob(x *store.Txn, id string, j *Job) error {
 		}
 		return err
 	}
+	j.savedState = j.State
 	return nil
 }
 
@@ -362,7 +363,7 @@ func (s *Service) Retry(ctx context.Context, id string, by Actor) (Job, error) {
 		if err := x.Set(queueKey(&j), nil); err != nil {
 			return err
 		}
-		if err := x.SetJSON(store.KeyScanJob(j.ID), &j); err != nil {
+		if err := s.saveJob(x, &j); err != nil {
 			return err
 		}
 		_, err := audit.Append(x, audit.Entry{At: s.now(), Actor: by.ID, Role: by.Role, Action: "scan_retry",
@@ -392,7 +393,9 @@ type Counts struct {
 }
 
 // List returns jobs newest first, and the counts per state of all jobs
-// that match the dossier and batch filters.
+// that match the dossier and batch filters. The counts of all jobs and of a
+// batch are kept counters; the walk stops as soon as the page is full, or
+// once every job in the asked state is found.
 func (s *Service) List(ctx context.Context, q ListQuery) ([]Job, Counts, error) {
 	if q.Limit <= 0 || q.Limit > 500 {
 		q.Limit = 100
@@ -400,9 +403,10 @@ func (s *Service) List(ctx context.Context, q ListQuery) ([]Job, Counts, error) 
 	var out []Job
 	var c Counts
 	err := s.st.View(func(x *store.Txn) error {
-		var ids []string
-		switch {
-		case q.DossierID != "":
+		out = nil
+		if q.DossierID != "" {
+			// A dossier has a few scans: read them all and count them.
+			var ids []string
 			err := x.Iterate(store.PrefixScanDossier(q.DossierID), func(k, _ []byte) error {
 				ids = append(ids, store.AfterLastNUL(k))
 				return nil
@@ -410,45 +414,44 @@ func (s *Service) List(ctx context.Context, q ListQuery) ([]Job, Counts, error) 
 			if err != nil {
 				return err
 			}
-			slices.Reverse(ids) // UUIDv7: newest last
-		case q.BatchID != "":
-			err := x.Iterate(store.PrefixBatchDocs(q.BatchID), func(k, _ []byte) error {
-				ids = append(ids, store.AfterLastNUL(k))
-				return nil
-			})
-			if err != nil {
-				return err
+			c = Counts{}
+			for _, id := range slices.Backward(ids) { // UUIDv7: newest last
+				var j Job
+				if err := s.getJob(x, id, &j); err != nil {
+					return err
+				}
+				c.add(j.State)
+				if (q.State == "" || j.State == q.State) && len(out) < q.Limit {
+					out = append(out, j.view())
+				}
 			}
-			slices.Reverse(ids)
-		default:
-			err := x.Scan(store.PrefixScanTime(), nil, true, true, func(k, _ []byte) (bool, error) {
-				ids = append(ids, store.ScanTimeJob(k))
-				return true, nil
-			})
-			if err != nil {
-				return err
-			}
+			return nil
 		}
-		for _, id := range ids {
+		var err error
+		if c, err = readCounts(x, q.BatchID); err != nil {
+			return err
+		}
+		want := q.Limit
+		if q.State != "" {
+			want = min(want, c.of(q.State))
+		}
+		if want == 0 {
+			return nil
+		}
+		prefix, jobID := store.PrefixScanTime(), store.ScanTimeJob
+		if q.BatchID != "" {
+			prefix, jobID = store.PrefixBatchDocs(q.BatchID), store.AfterLastNUL
+		}
+		return x.Scan(prefix, nil, true, true, func(k, _ []byte) (bool, error) {
 			var j Job
-			if err := s.getJob(x, id, &j); err != nil {
-				return err
+			if err := s.getJob(x, jobID(k), &j); err != nil {
+				return false, err
 			}
-			switch j.State {
-			case StateQueued:
-				c.Queued++
-			case StateRunning:
-				c.Running++
-			case StateDone:
-				c.Done++
-			case StateFailed:
-				c.Failed++
-			}
-			if (q.State == "" || j.State == q.State) && len(out) < q.Limit {
+			if q.State == "" || j.State == q.State {
 				out = append(out, j.view())
 			}
-		}
-		return nil
+			return len(out) < want, nil
+		})
 	})
 	if out == nil {
 		out = []Job{}

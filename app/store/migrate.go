@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -16,6 +17,8 @@ var migrations = []func(*Txn) error{
 	},
 	// 1 -> 2: the scan queue orders by class (dossier scans first).
 	migrateScanRunQueue,
+	// 2 -> 3: scan jobs are counted per state (0x3D).
+	migrateScanCounts,
 }
 
 // migrateScanRunQueue moves every scan queue key from 0x31 to 0x3C with the
@@ -102,4 +105,35 @@ func (s *Store) Version() (uint32, error) {
 		return err
 	})
 	return v, err
+}
+
+// migrateScanCounts counts every scan job by state, overall and per archive
+// batch, from the jobs' JSON (app/digitize.Job: "state", "batchId"); from
+// then on app/digitize keeps the counters in the transactions that change a
+// job's state.
+func migrateScanCounts(x *Txn) error {
+	counts := map[string]uint64{}
+	err := x.Iterate([]byte{prefixScanJob}, func(k, v []byte) error {
+		var job struct {
+			State   string `json:"state"`
+			BatchID string `json:"batchId"`
+		}
+		if err := json.Unmarshal(v, &job); err != nil {
+			return fmt.Errorf("scan job %q: %w", k[1:], err)
+		}
+		counts[string(KeyScanCount("", job.State))]++
+		if job.BatchID != "" {
+			counts[string(KeyScanCount(job.BatchID, job.State))]++
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for k, n := range counts {
+		if err := x.Set([]byte(k), binary.BigEndian.AppendUint64(nil, n)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

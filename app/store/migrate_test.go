@@ -3,7 +3,9 @@ package store
 import (
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -82,5 +84,47 @@ func TestMigrateScanRunQueue(t *testing.T) {
 	}
 	if old != 0 {
 		t.Errorf("%d keys left in the old queue", old)
+	}
+}
+
+// TestMigrateScanCounts: a store of schema 2 has no job counters; the
+// migration counts every job by state, overall and per archive batch.
+func TestMigrateScanCounts(t *testing.T) {
+	dir := t.TempDir()
+	jobs := []string{
+		`{"id":"a","state":"done","batchId":"b1"}`,
+		`{"id":"b","state":"done"}`,
+		`{"id":"c","state":"failed","batchId":"b1"}`,
+		`{"id":"d","state":"running","batchId":"b2"}`,
+		`{"id":"e","state":"queued","dossierId":"d1"}`,
+		`{"id":"f","state":"done","batchId":"b2"}`,
+	}
+	downgrade(t, dir, 2, func(x *Txn) error {
+		for i, js := range jobs {
+			if err := x.Set(KeyScanJob(string(rune('a'+i))), []byte(js)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	s, err := Open(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got := map[string]uint64{}
+	err = s.View(func(x *Txn) error {
+		return x.Iterate(PrefixScanCounts(), func(k, v []byte) error {
+			got[strings.ReplaceAll(string(k[1:]), "\x00", "/")] = binary.BigEndian.Uint64(v)
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]uint64{"/done": 3, "/failed": 1, "/running": 1, "/queued": 1,
+		"b1/done": 1, "b1/failed": 1, "b2/running": 1, "b2/done": 1}
+	if !maps.Equal(got, want) {
+		t.Errorf("counters %v, want %v", got, want)
 	}
 }
