@@ -65,6 +65,7 @@ var routeRoles = map[string][]accounts.Role{
 	"POST /api/backups":                     {accounts.RoleAdmin},
 	"POST /api/backups/restore":             {accounts.RoleAdmin},
 	"DELETE /api/backups/restore":           {accounts.RoleAdmin},
+	"POST /api/backups/restore-from":        {accounts.RoleAdmin},
 	"GET /api/audit/verify":                 {accounts.RoleAdmin, accounts.RoleLeader},
 
 	// A new recovery key also asks for the admin's password again.

@@ -8,6 +8,7 @@ import (
 
 	"motcua/app/backup"
 	"motcua/app/store"
+	"motcua/app/vault"
 )
 
 // Backups is what the API needs from the backup use case.
@@ -18,6 +19,7 @@ type Backups interface {
 	List(ctx context.Context) ([]backup.Info, error)
 	BackupNow(ctx context.Context, by string) error
 	PrepareRestore(ctx context.Context, name, by string) (backup.Pending, error)
+	PrepareFrom(ctx context.Context, path, recoveryKey, by string, keepDevice bool) (backup.Pending, error)
 	CancelRestore(ctx context.Context) error
 }
 
@@ -31,6 +33,10 @@ const (
 	codeBackupOtherVault    = "backup_other_vault"
 	codeRestorePending      = "restore_pending"
 	codeNewerSchema         = "newer_schema"
+	codeBackupNotFound      = "backup_not_found"
+	codeBackupUnencrypted   = "backup_unencrypted"
+	codeRecoveryKeyRequired = "recovery_key_required"
+	codeRecoveryKeyWrong    = "recovery_key_wrong"
 )
 
 func (s *server) routeBackups(mux *http.ServeMux) {
@@ -40,6 +46,7 @@ func (s *server) routeBackups(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/backups", s.startBackup)
 	mux.HandleFunc("POST /api/backups/restore", s.prepareRestore)
 	mux.HandleFunc("DELETE /api/backups/restore", s.cancelRestore)
+	mux.HandleFunc("POST /api/backups/restore-from", s.prepareRestoreFrom)
 }
 
 // backupProblemMessage says in Vietnamese what went wrong with a backup run
@@ -231,6 +238,53 @@ func (s *server) prepareRestore(w http.ResponseWriter, r *http.Request) {
 		p.Name, p.Replaced)})
 }
 
+type restoreFromRequest struct {
+	Path        string `json:"path"`
+	RecoveryKey string `json:"recoveryKey"`
+	KeepDevice  bool   `json:"keepDevice"`
+}
+
+// prepareRestoreFrom prepares the restore of a backup chosen by path,
+// typically another PC's with its recovery key (the key is never logged).
+func (s *server) prepareRestoreFrom(w http.ResponseWriter, r *http.Request) {
+	var in restoreFromRequest
+	if !decodeJSON(w, r, 8192, &in) {
+		return
+	}
+	u, _ := userFrom(r)
+	p, err := s.cfg.Backups.PrepareFrom(r.Context(), in.Path, in.RecoveryKey, u.ID, in.KeepDevice)
+	switch {
+	case err == nil:
+	case errors.Is(err, backup.ErrNotFound):
+		writeErrorMsg(w, http.StatusNotFound, codeBackupNotFound, fmt.Sprintf("Không tìm thấy bản sao lưu ở %q. Hãy nhập đường dẫn đầy đủ của thư mục sao lưu (ví dụ E:\\MotCua), một thư mục motcua-… trong đó, hoặc tệp store.mcbak; nếu là ổ USB, hãy cắm ổ vào máy.", in.Path))
+		return
+	case errors.Is(err, backup.ErrKeyRequired):
+		writeErrorMsg(w, http.StatusUnprocessableEntity, codeRecoveryKeyRequired, "Bản sao lưu này của máy khác: hãy nhập khóa khôi phục đã in khi cài đặt máy đó (hoặc khi tạo khóa mới).")
+		return
+	case errors.Is(err, vault.ErrBadSecret), errors.Is(err, vault.ErrLocked):
+		writeErrorMsg(w, http.StatusUnprocessableEntity, codeRecoveryKeyWrong, "Khóa khôi phục không đúng với bản sao lưu này. Hãy kiểm tra lại từng ký tự trên giấy đã in (bản sao lưu cũ hơn một lần tạo khóa mới cần khóa cũ). Dữ liệu hiện tại không bị ảnh hưởng.")
+		return
+	case errors.Is(err, backup.ErrUnencrypted):
+		writeErrorMsg(w, http.StatusConflict, codeBackupUnencrypted, "Bản sao lưu này do phiên bản cũ (chưa mã hóa dữ liệu) tạo ra; hãy khôi phục bằng lệnh \"motcua restore\" vào một thư mục dữ liệu trống (xem hướng dẫn bảo mật).")
+		return
+	default:
+		s.backupError(w, r, "prepare restore from path", err)
+		return
+	}
+	msg := fmt.Sprintf("Đã kiểm tra và chuẩn bị khôi phục bản sao lưu %s (%d tệp số hóa). Hãy đóng phần mềm rồi mở lại để hoàn tất; dữ liệu hiện tại được giữ trong thư mục %s.",
+		p.Name, p.Verification.Blobs, p.Replaced)
+	if p.OtherPC {
+		msg += " Sau khi mở lại, hãy đăng nhập bằng tài khoản của máy cũ."
+	}
+	if p.DeviceForgotten {
+		msg += " Đăng ký với máy chủ tỉnh của máy cũ đã được bỏ: hãy đăng ký lại máy này."
+	}
+	if n := p.Verification.MissingBlobs; n > 0 {
+		msg += fmt.Sprintf(" Lưu ý: tệp sao lưu này không kèm %d tệp số hóa mà dữ liệu cần.", n)
+	}
+	s.answerBackups(w, r, http.StatusOK, map[string]any{"pending": p, "message": msg})
+}
+
 func (s *server) cancelRestore(w http.ResponseWriter, r *http.Request) {
 	if err := s.cfg.Backups.CancelRestore(r.Context()); err != nil {
 		s.backupError(w, r, "cancel restore", err)
@@ -261,7 +315,7 @@ func (s *server) backupError(w http.ResponseWriter, r *http.Request, op string, 
 	case errors.Is(err, backup.ErrNotFound):
 		writeErrorMsg(w, http.StatusNotFound, codeNotFound, "Không tìm thấy bản sao lưu này trong thư mục sao lưu.")
 	case errors.Is(err, backup.ErrOtherVault):
-		writeErrorMsg(w, http.StatusConflict, codeBackupOtherVault, "Bản sao lưu này thuộc bộ dữ liệu của máy khác. Hãy khôi phục bằng lệnh \"motcua restore\" với khóa khôi phục (xem hướng dẫn bảo mật).")
+		writeErrorMsg(w, http.StatusConflict, codeBackupOtherVault, "Bản sao lưu này thuộc bộ dữ liệu của máy khác. Hãy dùng \"Khôi phục từ bản sao lưu của máy khác\" và nhập khóa khôi phục của máy đó.")
 	case errors.Is(err, store.ErrNewerSchema):
 		writeErrorMsg(w, http.StatusConflict, codeNewerSchema, "Bản sao lưu được tạo bởi phiên bản mới hơn của phần mềm. Hãy cập nhật phần mềm trước khi khôi phục.")
 	case errors.Is(err, backup.ErrRestorePending):

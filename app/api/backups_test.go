@@ -279,3 +279,40 @@ func TestBackupStatusJSONCarriesTheMessage(t *testing.T) {
 		t.Fatal(s)
 	}
 }
+
+// TestRestoreFromAPathOverHTTP: the restore of a backup chosen by path is
+// an admin's; a missing path, a newer backup and a damaged one each get
+// their code and a Vietnamese message; this desk's own backup given by
+// path needs no key.
+func TestRestoreFromAPathOverHTTP(t *testing.T) {
+	d := newBackupDesk(t)
+	clerk := d.user(t, "tiepnhan2", "clerk")
+	if code, body := clerk.do("POST", "/api/backups/restore-from", map[string]any{"path": d.folder}); code != 403 || errCode(body) != codeForbidden {
+		t.Fatalf("clerk: %d %v", code, body)
+	}
+	d.admin.do("PUT", "/api/backups/settings", map[string]any{"folder": d.folder, "schedule": "daily", "at": "12:00", "everyHours": 24, "keep": 3})
+	if code, body := d.admin.do("POST", "/api/backups", nil); code != 202 {
+		t.Fatalf("back up: %d %v", code, body)
+	}
+	name := d.waitIdle(t)["backups"].([]any)[0].(map[string]any)["name"].(string)
+
+	code, body := d.admin.do("POST", "/api/backups/restore-from", map[string]any{"path": filepath.Join(d.folder, "khong-co")})
+	if code != 404 || errCode(body) != codeBackupNotFound || !strings.Contains(errMsg(body), "Không tìm thấy bản sao lưu") {
+		t.Fatalf("missing path: %d %v", code, body)
+	}
+	m := filepath.Join(d.folder, name, "manifest.json")
+	orig, _ := os.ReadFile(m)
+	os.WriteFile(m, bytes.Replace(orig, []byte(`"format": 1`), []byte(`"format": 2`), 1), 0o600)
+	if code, body := d.admin.do("POST", "/api/backups/restore-from", map[string]any{"path": d.folder}); code != 409 || errCode(body) != codeNewerSchema || !strings.Contains(errMsg(body), "phiên bản mới hơn") {
+		t.Fatalf("newer backup: %d %v", code, body)
+	}
+	os.WriteFile(m, []byte(`{"app":"motcua","format":1,`), 0o600)
+	if code, body := d.admin.do("POST", "/api/backups/restore-from", map[string]any{"path": d.folder}); code != 422 || errCode(body) != codeBackupVerify || !strings.Contains(errMsg(body), "bị hỏng") {
+		t.Fatalf("damaged manifest: %d %v", code, body)
+	}
+	os.WriteFile(m, orig, 0o600)
+	code, body = d.admin.do("POST", "/api/backups/restore-from", map[string]any{"path": d.folder})
+	if code != 200 || body["pending"].(map[string]any)["name"] != name || !strings.Contains(body["message"].(string), "mở lại") {
+		t.Fatalf("own backup by path: %d %v", code, body)
+	}
+}

@@ -17,11 +17,12 @@ const DefaultMinFreeBytes = 200 << 20
 // reception, a scan import, a backup or a restore. Work on what is
 // already stored (actions, corrections, reading) goes on.
 var newWork = map[string]bool{
-	"POST /api/dossiers":        true,
-	"POST /api/scans":           true,
-	"POST /api/intake/scan":     true,
-	"POST /api/backups":         true,
-	"POST /api/backups/restore": true,
+	"POST /api/dossiers":             true,
+	"POST /api/scans":                true,
+	"POST /api/intake/scan":          true,
+	"POST /api/backups":              true,
+	"POST /api/backups/restore":      true,
+	"POST /api/backups/restore-from": true,
 }
 
 // checkDiskSpace refuses new work early, before its body is read, when

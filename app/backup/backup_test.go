@@ -35,6 +35,7 @@ type desk struct {
 	clock   *clock
 	free    *freeSpace
 	blobSHA string
+	machine string // this PC's machine key dir
 }
 
 type clock struct {
@@ -73,7 +74,8 @@ func newDesk(t *testing.T) *desk {
 	t.Helper()
 	d := &desk{t: t, dir: t.TempDir(), folder: t.TempDir(),
 		clock: &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.Local)}, free: &freeSpace{low: map[string]uint64{}}}
-	v, _, err := vault.Create(d.dir, vault.Options{MachineDir: t.TempDir()})
+	d.machine = t.TempDir()
+	v, _, err := vault.Create(d.dir, vault.Options{MachineDir: d.machine})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +120,7 @@ func (d *desk) close() {
 func (d *desk) config(vaultID string) Config {
 	v := d.v
 	return Config{Store: d.st, DataDir: d.dir, DataKey: v.DataKey(), BlobKey: v.BlobKey(), VaultID: vaultID,
-		Version: "test", Now: d.clock.Now, FreeBytes: d.free.FreeBytes, Logger: quiet,
+		Version: "test", Now: d.clock.Now, FreeBytes: d.free.FreeBytes, Logger: quiet, VaultOptions: vault.Options{MachineDir: d.machine},
 		Encrypt: store.BackupOptions{Vault: mustJSON(v.File()), Encrypt: func(w io.Writer) (io.WriteCloser, error) {
 			r, err := age.NewScryptRecipient(v.BackupSecret())
 			if err != nil {
