@@ -259,3 +259,31 @@ func TestGrayFastPaths(t *testing.T) {
 		}
 	}
 }
+
+// grayAndChroma is exactly Gray and ChromaticArea in one pass, also for
+// sizes that leave partial blocks and for a sub-image.
+func TestGrayAndChroma(t *testing.T) {
+	page := toColour(render(t, scantest.Page(4, 10), 150))
+	// A red seal and a blue stroke, so that some blocks are chromatic.
+	for y := 200; y < 330; y++ {
+		for x := 500; x < 630; x++ {
+			page.Set(x, y, color.RGBA{200, 30, 40, 255})
+		}
+	}
+	for x := 100; x < 900; x++ {
+		page.Set(x, 700, color.RGBA{20, 40, 210, 255})
+		page.Set(x, 701, color.RGBA{20, 40, 210, 255})
+	}
+	for _, r := range []image.Rectangle{page.Rect, image.Rect(3, 5, 1001, 1203), image.Rect(0, 0, 7, 9)} {
+		sub := page.SubImage(r).(*image.RGBA)
+		for _, dpi := range []float64{150, 300} {
+			g, area := grayAndChroma(sub, dpi)
+			if want := ChromaticArea(sub, dpi); area != want {
+				t.Errorf("%v at %v dpi: area %v, want %v", r, dpi, area, want)
+			}
+			if want := Gray(sub); !bytes.Equal(g.Pix, want.Pix) || g.Rect != want.Rect {
+				t.Errorf("%v at %v dpi: gray differs", r, dpi)
+			}
+		}
+	}
+}

@@ -52,3 +52,36 @@ func TestEncodePage(t *testing.T) {
 		t.Errorf("bilevel (%d B) is not smaller than gray (%d B)", sizes[ModeBilevel], sizes[ModeGray])
 	}
 }
+
+// The hand-packed bilevel PNG decodes to exactly Bilevel(g), for widths
+// that do and do not fill their last byte.
+func TestEncodeBilevelMatchesBilevel(t *testing.T) {
+	page := render(t, scantest.Page(2, 12), 100)
+	for _, w := range []int{1, 7, 8, 9, 15, 64, page.Rect.Dx()} {
+		g := page.SubImage(image.Rect(0, 0, w, page.Rect.Dy())).(*image.Gray)
+		var buf bytes.Buffer
+		if err := encodeBilevel(&buf, g, Otsu(g)); err != nil {
+			t.Fatal(err)
+		}
+		dec, err := png.Decode(bytes.NewReader(buf.Bytes()))
+		if err != nil {
+			t.Fatalf("width %d: %v", w, err)
+		}
+		want := Bilevel(g)
+		if dec.Bounds().Size() != want.Bounds().Size() {
+			t.Fatalf("width %d: decoded %v, want %v", w, dec.Bounds(), want.Bounds())
+		}
+		diff := 0
+		for y := range want.Rect.Dy() {
+			for x := range want.Rect.Dx() {
+				r, _, _, _ := dec.At(x, y).RGBA()
+				if (r > 0x7fff) != (want.ColorIndexAt(x, y) == 1) {
+					diff++
+				}
+			}
+		}
+		if diff > 0 {
+			t.Errorf("width %d: %d pixels differ from Bilevel", w, diff)
+		}
+	}
+}

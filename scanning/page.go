@@ -35,12 +35,17 @@ func (p *Pipeline) page(ctx context.Context, src pageSource, getRec func() (Reco
 	pg.DPI = dpi
 
 	next(StageClean)
-	colour := false
-	if _, gray := img.(*image.Gray); !gray {
+	var g *image.Gray
+	switch m := img.(type) {
+	case *image.Gray:
+		g = asGray(m)
+	case *image.RGBA: // a rendered PDF page
+		g, pg.ColourArea = grayAndChroma(m, dpi)
+	default:
 		pg.ColourArea = ChromaticArea(img, dpi)
-		colour = pg.ColourArea >= ColourAreaMin
+		g = asGray(img)
 	}
-	g := asGray(img)
+	colour := pg.ColourArea >= ColourAreaMin
 	if !colour {
 		img = nil // the gray image is all that is needed from here on
 	}
