@@ -195,7 +195,7 @@ func (s *server) importScan(w http.ResponseWriter, r *http.Request) {
 	if dup {
 		status = http.StatusOK
 	}
-	writeJSON(w, status, map[string]any{"job": job, "duplicate": dup})
+	writeJSON(w, status, map[string]any{"job": scanJobOf(job), "duplicate": dup})
 }
 
 func (s *server) listScans(w http.ResponseWriter, r *http.Request) {
@@ -207,7 +207,7 @@ func (s *server) listScans(w http.ResponseWriter, r *http.Request) {
 		s.scanError(w, r, "list scans", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": jobs, "counts": counts})
+	writeJSON(w, http.StatusOK, map[string]any{"items": scanJobsOf(jobs), "counts": counts})
 }
 
 func (s *server) getScan(w http.ResponseWriter, r *http.Request) {
@@ -216,7 +216,11 @@ func (s *server) getScan(w http.ResponseWriter, r *http.Request) {
 		s.scanError(w, r, "get scan", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"job": job, "pages": pages})
+	pv := make([]scanPageView, len(pages))
+	for i, p := range pages {
+		pv[i] = scanPageOf(p)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"job": scanJobOf(job), "pages": pv})
 }
 
 // scanFile serves a job's searchable PDF or its original, decrypted as it
@@ -302,7 +306,7 @@ func (s *server) bindScan(w http.ResponseWriter, r *http.Request) {
 		s.scanError(w, r, "bind scan", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"job": job})
+	writeJSON(w, http.StatusOK, map[string]any{"job": scanJobOf(job)})
 }
 
 func (s *server) retryScan(w http.ResponseWriter, r *http.Request) {
@@ -311,7 +315,7 @@ func (s *server) retryScan(w http.ResponseWriter, r *http.Request) {
 		s.scanError(w, r, "retry scan", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"job": job})
+	writeJSON(w, http.StatusOK, map[string]any{"job": scanJobOf(job)})
 }
 
 func (s *server) correctPage(w http.ResponseWriter, r *http.Request) {
@@ -330,7 +334,7 @@ func (s *server) correctPage(w http.ResponseWriter, r *http.Request) {
 		s.scanError(w, r, "correct page", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"page": p})
+	writeJSON(w, http.StatusOK, map[string]any{"page": scanPageOf(p)})
 }
 
 // search is the one search box: dossiers and applicants through the
@@ -397,7 +401,15 @@ func (s *server) getBatch(w http.ResponseWriter, r *http.Request) {
 		s.scanError(w, r, "get batch", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"batch": b, "documents": docs})
+	type document struct {
+		Job  scanJobView       `json:"job"`
+		Meta digitize.Metadata `json:"meta"`
+	}
+	dv := make([]document, len(docs))
+	for i, d := range docs {
+		dv[i] = document{Job: scanJobOf(d.Job), Meta: d.Meta}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"batch": b, "documents": dv})
 }
 
 func (s *server) putMetadata(w http.ResponseWriter, r *http.Request) {
@@ -419,7 +431,16 @@ func (s *server) reviewBatch(w http.ResponseWriter, r *http.Request) {
 		s.scanError(w, r, "review batch", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"pages": pages})
+	type reviewPage struct {
+		JobID string       `json:"jobId"`
+		Name  string       `json:"name"`
+		Page  scanPageView `json:"page"`
+	}
+	rv := make([]reviewPage, len(pages))
+	for i, p := range pages {
+		rv[i] = reviewPage{JobID: p.JobID, Name: p.Name, Page: scanPageOf(p.Page)}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"pages": rv})
 }
 
 // exportBatch checks the batch before the first byte, so a batch that is
@@ -500,7 +521,7 @@ func (s *server) scanDevice(w http.ResponseWriter, r *http.Request) {
 	if dup {
 		status = http.StatusOK
 	}
-	writeJSON(w, status, map[string]any{"job": job, "duplicate": dup})
+	writeJSON(w, status, map[string]any{"job": scanJobOf(job), "duplicate": dup})
 }
 
 // resultFile serves a result paper the processing agency sent through the

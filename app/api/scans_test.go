@@ -7,10 +7,12 @@ import (
 	"image"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -131,6 +133,16 @@ func TestScansOverHTTP(t *testing.T) {
 	if p := pages[1].(map[string]any); !strings.Contains(p["text"].(string), "KHAI SINH") || p["words"] != nil {
 		t.Errorf("page 2 as served: %v", p)
 	}
+	// What the screens get, and nothing of the store's bookkeeping.
+	checkKeys(t, "job", job, "id name kind size sha256 state stateLabel pages done pdfPages pdfSize blank confidence "+
+		"ocrPages textPages dossierId dossierCode component bindings separators duplicatePages createdAt startedAt finishedAt createdBy")
+	checkKeys(t, "page", pages[1].(map[string]any), "n pdfPage blank source confidence text dpi mode rotation skew reviewed corrected")
+	code, body = do(t, "GET", base+"/api/scans?limit=1", "", nil)
+	if items, _ := body["items"].([]any); code != 200 || len(items) != 1 {
+		t.Fatalf("list: %d %v", code, body)
+	} else {
+		checkKeys(t, "listed job", items[0].(map[string]any), strings.Join(slices.Sorted(maps.Keys(job)), " "))
+	}
 
 	// The PDF, whole and by range (the viewer asks for ranges).
 	resp, err := http.Get(base + "/api/scans/" + id + "/pdf")
@@ -141,6 +153,9 @@ func TestScansOverHTTP(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
 		t.Fatalf("pdf: %d %s %q", resp.StatusCode, resp.Header.Get("Content-Type"), pdf[:min(len(pdf), 8)])
+	}
+	if job["pdfSize"] != float64(len(pdf)) {
+		t.Errorf("pdfSize %v, the PDF has %d bytes", job["pdfSize"], len(pdf))
 	}
 	req, _ := http.NewRequest("GET", base+"/api/scans/"+id+"/pdf", nil)
 	req.Header.Set("Range", "bytes=100-199")
@@ -254,5 +269,16 @@ func TestSeparatorSheetOverHTTP(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(b, []byte("%PDF-")) {
 		t.Fatalf("separator sheet: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
+
+// checkKeys fails unless obj has exactly the space-separated keys.
+func checkKeys(t *testing.T, what string, obj map[string]any, keys string) {
+	t.Helper()
+	got := slices.Sorted(maps.Keys(obj))
+	want := strings.Fields(keys)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("%s has keys %q, want %q", what, got, want)
 	}
 }

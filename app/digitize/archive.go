@@ -119,7 +119,6 @@ func (s *Service) batchStats(x *store.Txn, b *Batch) ([]BatchDocument, error) {
 		if err := s.getJob(x, store.AfterLastNUL(k), &d.Job); err != nil {
 			return err
 		}
-		d.Job = d.Job.view()
 		docs = append(docs, d)
 		return nil
 	})

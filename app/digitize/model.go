@@ -24,19 +24,19 @@ var stateLabels = map[State]string{
 // Label is the Vietnamese name of the state.
 func (s State) Label() string { return stateLabels[s] }
 
-// Job is one imported file on its way to a searchable PDF.
+// Job is one imported file on its way to a searchable PDF, as the store
+// keeps it (app/api shows a view of it).
 type Job struct {
-	ID         string        `json:"id"`
-	Name       string        `json:"name"`
-	Kind       scanning.Kind `json:"kind"`
-	Size       int64         `json:"size"`
-	SHA256     string        `json:"sha256"`
-	State      State         `json:"state"`
-	StateLabel string        `json:"stateLabel"`
-	Pages      int           `json:"pages"`
-	Done       int           `json:"done"`
-	PDFPages   int           `json:"pdfPages"`
-	Error      *JobError     `json:"error,omitempty"`
+	ID       string        `json:"id"`
+	Name     string        `json:"name"`
+	Kind     scanning.Kind `json:"kind"`
+	Size     int64         `json:"size"`
+	SHA256   string        `json:"sha256"`
+	State    State         `json:"state"`
+	Pages    int           `json:"pages"`
+	Done     int           `json:"done"`
+	PDFPages int           `json:"pdfPages"`
+	Error    *JobError     `json:"error,omitempty"`
 
 	Blank          []int           `json:"blank"`
 	Confidence     float64         `json:"confidence"`
@@ -64,23 +64,6 @@ type Job struct {
 	// savedState is the state the store has for the job (the counters
 	// count it there); "" for a job not yet saved.
 	savedState State
-}
-
-// view fills what the UI shows but the store need not keep.
-func (j Job) view() Job {
-	j.StateLabel = j.State.Label()
-	for _, s := range []*[]int{&j.Blank, &j.Separators} {
-		if *s == nil {
-			*s = []int{}
-		}
-	}
-	if j.Bindings == nil {
-		j.Bindings = []Binding{}
-	}
-	if j.DuplicatePages == nil {
-		j.DuplicatePages = []DuplicatePage{}
-	}
-	return j
 }
 
 // JobError says why a job failed; Code is the API's error code and Page the

@@ -185,7 +185,7 @@ func (s *Service) ImportFile(ctx context.Context, path, name string, o ImportOpt
 	o.Component = vntext.Clean(o.Component)
 	// A known file needs no second copy, and must not get a second job.
 	if j, ok, err := s.jobByFile(info.SHA256); err != nil || ok {
-		return j.view(), ok, err
+		return j, ok, err
 	}
 	ref, err := s.blobs.PutFile(ctx, path)
 	if err != nil {
@@ -248,7 +248,7 @@ func (s *Service) ImportFile(ctx context.Context, path, name string, o ImportOpt
 		s.log.Info("scan imported", "job", job.ID, "file", job.Name, "kind", job.Kind, "bytes", job.Size, "dossier", job.DossierCode)
 		s.Wake()
 	}
-	return job.view(), duplicate, nil
+	return job, duplicate, nil
 }
 
 func (s *Service) jobByFile(sha string) (Job, bool, error) {
@@ -315,7 +315,7 @@ func (s *Service) Bind(ctx context.Context, jobID, dossierID, component string, 
 			Object: "scan/" + job.ID, Before: before, After: job.DossierID, Summary: job.DossierCode + " " + component})
 		return err
 	})
-	return job.view(), err
+	return job, err
 }
 
 func (s *Service) getJob(x *store.Txn, id string, j *Job) error {
@@ -346,7 +346,7 @@ func (s *Service) Get(ctx context.Context, id string) (Job, []Page, error) {
 			return nil
 		})
 	})
-	return j.view(), pages, err
+	return j, pages, err
 }
 
 // Retry queues a failed job again, from its first page not stored.
@@ -373,7 +373,7 @@ func (s *Service) Retry(ctx context.Context, id string, by Actor) (Job, error) {
 	if err == nil {
 		s.Wake()
 	}
-	return j.view(), err
+	return j, err
 }
 
 // ListQuery filters List.
@@ -422,7 +422,7 @@ func (s *Service) List(ctx context.Context, q ListQuery) ([]Job, Counts, error) 
 				}
 				c.add(j.State)
 				if (q.State == "" || j.State == q.State) && len(out) < q.Limit {
-					out = append(out, j.view())
+					out = append(out, j)
 				}
 			}
 			return nil
@@ -448,7 +448,7 @@ func (s *Service) List(ctx context.Context, q ListQuery) ([]Job, Counts, error) 
 				return false, err
 			}
 			if q.State == "" || j.State == q.State {
-				out = append(out, j.view())
+				out = append(out, j)
 			}
 			return len(out) < want, nil
 		})
@@ -479,7 +479,7 @@ func (s *Service) OpenOriginal(ctx context.Context, id string) (*blobs.Reader, J
 		return nil, Job{}, err
 	}
 	r, err := s.blobs.Open(j.Original.SHA256)
-	return r, j.view(), err
+	return r, j, err
 }
 
 // OpenPageImage opens the cleaned image of page n.

@@ -160,7 +160,7 @@ test('with the hub down, the desk receives 200 dossiers with scans and keeps eve
   assert.equal(scanOf.size, N, 'one finished scan bound to each dossier')
   for (const d of dossiers) {
     const j = scanOf.get(d.id)
-    assert.ok(j?.pdf?.sha256, d.code)
+    assert.ok(j?.pdfSize > 0, d.code)
     assert.equal(j.textPages, 1, 'the text layer is used, no OCR')
     assert.equal(j.ocrPages, 0)
   }
@@ -180,7 +180,7 @@ test('with the hub down, the desk receives 200 dossiers with scans and keeps eve
     assert.equal(it.attempts, 0, 'nothing is sent while the hub does not answer its health check')
     assert.equal(it.bytesLeft, it.bytes)
     // A scan's event carries its PDF: the record plus the file are to go.
-    if (it.action === 'attach_scans') assert.ok(it.bytes > scanOf.get(it.dossierId).pdf.size, JSON.stringify(it))
+    if (it.action === 'attach_scans') assert.ok(it.bytes > scanOf.get(it.dossierId).pdfSize, JSON.stringify(it))
   }
   assertOnePerDossier(items)
   const bytes = items.reduce((s, it) => s + it.bytesLeft, 0)
