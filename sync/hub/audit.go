@@ -182,6 +182,25 @@ type AuditChain struct {
 	ConflictSeq   uint64 // the lowest seq among them
 	ConflictCause string // its reason (different_hash, broken_link, altered)
 	ConflictAt    *time.Time
+	// Acks are the acknowledgements of the device's conflicts, oldest
+	// first (auditack.go).
+	Acks []AuditAck
+}
+
+// LastAck is the latest acknowledgement, or nil.
+func (c AuditChain) LastAck() *AuditAck {
+	if len(c.Acks) == 0 {
+		return nil
+	}
+	return &c.Acks[len(c.Acks)-1]
+}
+
+// Acknowledged reports whether someone acknowledged every conflict the
+// device has (a conflict that arrived after the last acknowledgement
+// makes it false again).
+func (c AuditChain) Acknowledged() bool {
+	a := c.LastAck()
+	return c.Conflicts > 0 && a != nil && a.Conflicts >= c.Conflicts
 }
 
 // Continuous reports whether nothing the device sent contradicts the
@@ -224,6 +243,13 @@ func (s *Server) AuditChains(ctx context.Context) ([]AuditChain, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("audit chains: %w", err)
+	}
+	acks, err := s.auditAcks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Acks = acks[out[i].DeviceID]
 	}
 	return out, nil
 }

@@ -2,8 +2,10 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -214,6 +216,12 @@ func parseDay(s string) (time.Time, bool) {
 const staleAfter = 24 * time.Hour
 
 func (u *UI) communes(w http.ResponseWriter, r *http.Request, sess *hub.StaffSession) {
+	u.showCommunes(w, r, sess, http.StatusOK, "")
+}
+
+// showCommunes renders the indicators, with msg after a refused
+// acknowledgement.
+func (u *UI) showCommunes(w http.ResponseWriter, r *http.Request, sess *hub.StaffSession, status int, msg string) {
 	q := r.URL.Query()
 	d := communesData{From: strings.TrimSpace(q.Get("tu")), To: strings.TrimSpace(q.Get("den"))}
 	var from, to *time.Time
@@ -238,7 +246,7 @@ func (u *UI) communes(w http.ResponseWriter, r *http.Request, sess *hub.StaffSes
 		return
 	}
 	now := u.cfg.Now()
-	audits, err := u.auditCells(r.Context(), now)
+	audits, err := u.auditCells(r.Context(), now, sess.Staff.Admin())
 	if err != nil {
 		u.internal(w, r, sess, "audit chains", err)
 		return
@@ -253,8 +261,39 @@ func (u *UI) communes(w http.ResponseWriter, r *http.Request, sess *hub.StaffSes
 		}
 		d.Rows = append(d.Rows, row)
 	}
-	u.render(w, r, http.StatusOK, "communes", page{Title: "Chỉ số theo xã", Nav: "communes", Staff: &sess.Staff,
-		CSRF: sess.CSRF, Error: d.Problem, Data: d})
+	p := page{Title: "Chỉ số theo xã", Nav: "communes", Staff: &sess.Staff, CSRF: sess.CSRF, Error: d.Problem, Data: d}
+	if msg != "" {
+		p.Error = msg
+	} else if q.Get("da") == "xac-nhan" {
+		p.Flash = "Đã ghi nhận xác nhận sai lệch nhật ký. Sai lệch vẫn được lưu và hiển thị; sai lệch mới sẽ cần xác nhận lại."
+	}
+	u.render(w, r, status, "communes", p)
+}
+
+// ackAudit records an admin's acknowledgement of a device's audit
+// conflicts (hub.AcknowledgeAuditConflicts) and goes back to the page.
+func (u *UI) ackAudit(w http.ResponseWriter, r *http.Request, sess *hub.StaffSession) {
+	seen, _ := strconv.Atoi(r.PostFormValue("so-sai-lech"))
+	note := r.PostFormValue("ghi-chu")
+	if strings.TrimSpace(note) == "" {
+		u.showCommunes(w, r, sess, http.StatusUnprocessableEntity, "Hãy ghi nội dung xác nhận: đã xem xét gì, vì sao nhật ký sai lệch.")
+		return
+	}
+	_, err := u.hub.AcknowledgeAuditConflicts(r.Context(), r.PostFormValue("thiet-bi"), seen, note, sess.Staff)
+	switch {
+	case err == nil:
+		http.Redirect(w, r, pathCommunes+"?da=xac-nhan", http.StatusSeeOther)
+	case errors.Is(err, hub.ErrAuditChanged):
+		u.showCommunes(w, r, sess, http.StatusConflict, "Thiết bị vừa có thêm sai lệch nhật ký từ khi mở trang. Đã tải lại; hãy xem lại rồi xác nhận.")
+	case errors.Is(err, hub.ErrNotFound):
+		u.showCommunes(w, r, sess, http.StatusNotFound, "Thiết bị này không có sai lệch nhật ký nào để xác nhận.")
+	case errors.Is(err, hub.ErrInvalid):
+		u.showCommunes(w, r, sess, http.StatusUnprocessableEntity, fmt.Sprintf("Nội dung xác nhận tối đa %d ký tự.", hub.MaxAckNote))
+	case errors.Is(err, hub.ErrNotAllowed):
+		u.errorPage(w, r, sess, http.StatusForbidden, "Không có quyền truy cập", "Chỉ quản trị viên máy chủ tỉnh xác nhận được sai lệch nhật ký.")
+	default:
+		u.internal(w, r, sess, "acknowledge audit conflicts", err)
+	}
 }
 
 func (u *UI) devices(w http.ResponseWriter, r *http.Request, sess *hub.StaffSession) {

@@ -90,6 +90,7 @@ const (
 	pathLogout   = "/dang-xuat"
 	pathInbox    = "/ho-so"
 	pathCommunes = "/chi-so-xa"
+	pathAuditAck = pathCommunes + "/xac-nhan-nhat-ky"
 	pathDevices  = "/thiet-bi"
 	pathFiles    = "/tep/"
 )
@@ -116,6 +117,7 @@ func (u *UI) routes() http.Handler {
 	pages.HandleFunc("POST "+pathInbox+"/{id}/ket-qua", u.upload(u.result))
 	pages.HandleFunc("GET "+pathFiles+"{sum}", u.staff(u.file))
 	pages.HandleFunc("GET "+pathCommunes, u.staff(u.communes))
+	pages.HandleFunc("POST "+pathAuditAck, u.form(1<<14, u.adminOnly(u.ackAudit)))
 	pages.HandleFunc("GET "+pathDevices, u.staff(u.adminOnly(u.devices)))
 	pages.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		u.errorPage(w, r, nil, http.StatusNotFound, "Không tìm thấy trang", "Địa chỉ này không có trên máy chủ tỉnh.")
