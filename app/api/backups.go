@@ -256,7 +256,7 @@ func (s *server) prepareRestoreFrom(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err == nil:
 	case errors.Is(err, backup.ErrNotFound):
-		writeErrorMsg(w, http.StatusNotFound, codeBackupNotFound, fmt.Sprintf("Không tìm thấy bản sao lưu ở %q. Hãy nhập đường dẫn đầy đủ của thư mục sao lưu (ví dụ E:\\MotCua), một thư mục motcua-… trong đó, hoặc tệp store.mcbak; nếu là ổ USB, hãy cắm ổ vào máy.", in.Path))
+		writeErrorMsg(w, http.StatusNotFound, codeBackupNotFound, fmt.Sprintf("Không tìm thấy bản sao lưu ở “%s”. Hãy nhập đường dẫn đầy đủ của thư mục sao lưu (ví dụ E:\\MotCua), một thư mục motcua-… trong đó, hoặc tệp store.mcbak; nếu là ổ USB, hãy cắm ổ vào máy.", in.Path))
 		return
 	case errors.Is(err, backup.ErrKeyRequired):
 		writeErrorMsg(w, http.StatusUnprocessableEntity, codeRecoveryKeyRequired, "Bản sao lưu này của máy khác: hãy nhập khóa khôi phục đã in khi cài đặt máy đó (hoặc khi tạo khóa mới).")

@@ -1,12 +1,14 @@
 // Backups as an administrator sees them, against a real `motcua serve`: the
 // Sao lưu screen's settings, "Sao lưu ngay" ending with a backup the list
 // shows as verified by a test restore, the audit check, and a restore that
-// is prepared with a confirmation and applied when the server starts again.
+// is prepared with a confirmation and applied when the server starts again;
+// and a new PC restoring the backup of an old one that died, from a path and
+// the old PC's recovery key.
 import assert from 'node:assert/strict'
-import { existsSync, readdirSync } from 'node:fs'
+import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { OFFICE, launchBrowser, setupDesk, shotPath, startServer, tempDir } from './harness.mjs'
+import { OFFICE, apiAs, launchBrowser, setupDesk, shotPath, startServer, tempDir } from './harness.mjs'
 
 let b
 before(async () => {
@@ -82,6 +84,125 @@ test('back up now, see it verified, check the audit log, restore it at the next 
     await page.locator('tr[data-verified="true"]').waitFor()
     assert.equal(await page.getByRole('heading', { name: 'Đang chờ khôi phục' }).count(), 0, 'the restore was applied')
     assert.ok(readdirSync(data).some((f) => f.startsWith('before-restore-')), 'the replaced data is kept')
+    assert.deepEqual(apiErrors, [])
+  } finally {
+    await page.close()
+    await srv.stop()
+  }
+})
+
+// oldPCBackup sets up a desk on "another PC" (its own machine key dir),
+// backs it up to a USB folder over the API, stops it, and returns the folder,
+// the backup's name and the recovery key shown at its first run.
+async function oldPCBackup(office) {
+  const data = join(tempDir('motcua-e2e-oldpc-'), 'data')
+  const usb = tempDir('motcua-e2e-oldusb-')
+  const srv = await startServer(data, { MOTCUA_MACHINE_DIR: tempDir('motcua-e2e-oldmachine-') })
+  try {
+    await setupDesk(srv.url, office)
+    const s = await fetch(srv.url + '/api/session', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'quantri', password: 'mật khẩu quản trị' }),
+    }).then((r) => r.json())
+    const api = apiAs(srv.url, s.token)
+    const rk = await api('/api/security/recovery-key')
+    assert.ok(rk.body.recoveryKey, 'the first run offers the recovery key')
+    const put = await api('/api/backups/settings', {
+      method: 'PUT',
+      body: JSON.stringify({ folder: usb, schedule: 'daily', at: '12:00', everyHours: 24, keep: 3 }),
+    })
+    assert.equal(put.status, 200, JSON.stringify(put.body))
+    assert.equal((await api('/api/backups', { method: 'POST' })).status, 202)
+    for (let i = 0; ; i++) {
+      const l = await api('/api/backups')
+      if (!l.body.status.running && l.body.backups.length === 1) return { usb, name: l.body.backups[0].name, key: rk.body.recoveryKey }
+      assert.ok(i < 600, 'the old PC backup did not finish')
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  } finally {
+    await srv.stop()
+  }
+}
+
+test("a new PC restores a dead PC's backup from the screen with its recovery key", async () => {
+  const old = await oldPCBackup({ ...OFFICE, communeName: 'Cam Phước Tây', parentAgency: 'UBND xã Cam Phước Tây' })
+  // A damaged copy and one from a newer version of the software.
+  const damaged = join(tempDir('motcua-e2e-damaged-'), old.name)
+  cpSync(join(old.usb, old.name), damaged, { recursive: true })
+  const storeFile = join(damaged, 'store.mcbak')
+  const bytes = readFileSync(storeFile)
+  bytes[bytes.length - 20] ^= 0xff
+  writeFileSync(storeFile, bytes)
+  const newer = join(tempDir('motcua-e2e-newer-'), old.name)
+  cpSync(join(old.usb, old.name), newer, { recursive: true })
+  const manifest = JSON.parse(readFileSync(join(newer, 'manifest.json'), 'utf8'))
+  writeFileSync(join(newer, 'manifest.json'), JSON.stringify({ ...manifest, schema: manifest.schema + 1 }))
+
+  const data = join(tempDir('motcua-e2e-newpc-'), 'data')
+  let srv = await startServer(data)
+  const page = await b.browser.newPage({ viewport: { width: 1280, height: 1000 }, locale: 'vi-VN' })
+  const apiErrors = []
+  page.on('response', (r) => {
+    if (r.url().includes('/api/') && r.status() >= 500) apiErrors.push(r.url())
+  })
+  try {
+    // A fresh install: the first run, then Sao lưu.
+    const clerk = await setupDesk(srv.url, OFFICE)
+    // Restoring is an administrator's: the API refuses a desk user.
+    const refused = await apiAs(srv.url, clerk)('/api/backups/restore-from', {
+      method: 'POST',
+      body: JSON.stringify({ path: old.usb, recoveryKey: old.key }),
+    })
+    assert.equal(refused.status, 403)
+    await login(page, srv.url)
+    const form = page.locator('form.restore-from')
+    await form.getByRole('heading', { name: 'Khôi phục từ bản sao lưu của máy khác' }).waitFor()
+    const go = form.getByRole('button', { name: 'Kiểm tra và chuẩn bị khôi phục' })
+    await page.locator('#restore-from\\.path').fill(old.usb)
+    assert.equal(await go.isDisabled(), true, 'not without the confirmation')
+    await page.locator('#restore-from\\.confirm').check()
+
+    const tryRestore = async (path, key, expect) => {
+      await page.locator('#restore-from\\.path').fill(path)
+      await page.locator('#restore-from\\.key').fill(key)
+      await go.click()
+      await form.getByRole('alert').filter({ hasText: expect }).waitFor()
+      assert.equal(existsSync(join(data, 'restore-pending')), false, 'nothing prepared')
+    }
+    await tryRestore(old.usb, '', 'hãy nhập khóa khôi phục')
+    await tryRestore(old.usb, 'AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH', 'Khóa khôi phục không đúng')
+    await tryRestore(damaged, old.key, 'bị hỏng')
+    await tryRestore(newer, old.key, 'phiên bản mới hơn')
+    await tryRestore(join(old.usb, 'khong-co'), old.key, 'Không tìm thấy bản sao lưu')
+
+    // The right key, typed in lower case as someone copying from paper might.
+    await page.locator('#restore-from\\.path').fill(old.usb)
+    await page.locator('#restore-from\\.key').fill(old.key.toLowerCase())
+    await go.click()
+    const pending = page.locator('.pending-restore')
+    await pending.getByRole('heading', { name: 'Đang chờ khôi phục' }).waitFor({ timeout: 60000 })
+    assert.match(await pending.innerText(), /của máy khác/)
+    assert.match(await pending.innerText(), /hãy đăng nhập bằng tài khoản của máy cũ/)
+    assert.equal(await page.locator('#restore-from\\.key').inputValue(), '', 'the key is not left on the screen')
+    assert.ok(existsSync(join(data, 'restore-pending', 'vault.json')), "the old PC's vault is prepared")
+    await page.screenshot({ path: shotPath('backups-restore-other-pc.png'), fullPage: true })
+
+    // The next start swaps it in; this PC opens the old PC's data by itself.
+    await srv.stop()
+    srv = await startServer(data)
+    await login(page, srv.url)
+    const s = await fetch(srv.url + '/api/session', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'quantri', password: 'mật khẩu quản trị' }),
+    }).then((r) => r.json())
+    const settings = await apiAs(srv.url, s.token)('/api/settings')
+    assert.equal(settings.body.settings.communeName, 'Cam Phước Tây', "the old PC's office is back")
+    assert.equal(await page.getByRole('heading', { name: 'Đang chờ khôi phục' }).count(), 0, 'the restore was applied')
+    const kept = readdirSync(data).filter((f) => f.startsWith('before-restore-'))
+    assert.equal(kept.length, 1)
+    assert.ok(existsSync(join(data, kept[0], 'vault.json')), "the fresh install's vault is kept")
     assert.deepEqual(apiErrors, [])
   } finally {
     await page.close()

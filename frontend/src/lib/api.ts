@@ -130,6 +130,7 @@ export interface BackupVerification {
   auditBrokenAt?: number
   auditReason?: string
   blobs: number
+  missingBlobs?: number
   problem?: string
 }
 
@@ -157,6 +158,9 @@ export interface PendingRestore {
   by?: string
   replaced: string
   verification: BackupVerification
+  from?: string
+  otherPc?: boolean
+  deviceForgotten?: boolean
 }
 
 export interface BackupStatus {
@@ -208,6 +212,12 @@ export const listBackups = () => request<BackupList>('GET', '/api/backups')
 export const backupNow = () => request<BackupState>('POST', '/api/backups')
 export const prepareRestore = (name: string) =>
   request<BackupState & { pending: PendingRestore; message: string }>('POST', '/api/backups/restore', { name })
+export const prepareRestoreFrom = (path: string, recoveryKey: string, keepDevice: boolean) =>
+  request<BackupState & { pending: PendingRestore; message: string }>('POST', '/api/backups/restore-from', {
+    path,
+    recoveryKey,
+    keepDevice,
+  })
 export const cancelRestore = () => request<BackupState>('DELETE', '/api/backups/restore')
 export const verifyAudit = () => request<AuditReport>('GET', '/api/audit/verify')
 
