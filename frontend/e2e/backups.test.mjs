@@ -27,16 +27,32 @@ async function login(page, url) {
   await page.getByRole('heading', { name: 'Sao lưu dữ liệu' }).waitFor()
 }
 
-test('back up now, see it verified, check the audit log, restore it at the next start', async () => {
-  const work = tempDir('motcua-e2e-backup-')
-  const data = join(work, 'data')
-  const usb = tempDir('motcua-e2e-usb-')
-  let srv = await startServer(data)
+// newPage opens a page that records the API's 5xx answers in apiErrors.
+async function newPage() {
   const page = await b.browser.newPage({ viewport: { width: 1280, height: 1000 }, locale: 'vi-VN' })
   const apiErrors = []
   page.on('response', (r) => {
     if (r.url().includes('/api/') && r.status() >= 500) apiErrors.push(r.url())
   })
+  return { page, apiErrors }
+}
+
+// adminApi logs the administrator setupDesk made in over the API.
+async function adminApi(url) {
+  const s = await fetch(url + '/api/session', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'quantri', password: 'mật khẩu quản trị' }),
+  }).then((r) => r.json())
+  return apiAs(url, s.token)
+}
+
+test('back up now, see it verified, check the audit log, restore it at the next start', async () => {
+  const work = tempDir('motcua-e2e-backup-')
+  const data = join(work, 'data')
+  const usb = tempDir('motcua-e2e-usb-')
+  let srv = await startServer(data)
+  const { page, apiErrors } = await newPage()
   try {
     await setupDesk(srv.url, OFFICE)
     await login(page, srv.url)
@@ -100,12 +116,7 @@ async function oldPCBackup(office) {
   const srv = await startServer(data, { MOTCUA_MACHINE_DIR: tempDir('motcua-e2e-oldmachine-') })
   try {
     await setupDesk(srv.url, office)
-    const s = await fetch(srv.url + '/api/session', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ username: 'quantri', password: 'mật khẩu quản trị' }),
-    }).then((r) => r.json())
-    const api = apiAs(srv.url, s.token)
+    const api = await adminApi(srv.url)
     const rk = await api('/api/security/recovery-key')
     assert.ok(rk.body.recoveryKey, 'the first run offers the recovery key')
     const put = await api('/api/backups/settings', {
@@ -141,11 +152,7 @@ test("a new PC restores a dead PC's backup from the screen with its recovery key
 
   const data = join(tempDir('motcua-e2e-newpc-'), 'data')
   let srv = await startServer(data)
-  const page = await b.browser.newPage({ viewport: { width: 1280, height: 1000 }, locale: 'vi-VN' })
-  const apiErrors = []
-  page.on('response', (r) => {
-    if (r.url().includes('/api/') && r.status() >= 500) apiErrors.push(r.url())
-  })
+  const { page, apiErrors } = await newPage()
   try {
     // A fresh install: the first run, then Sao lưu.
     const clerk = await setupDesk(srv.url, OFFICE)
@@ -192,12 +199,7 @@ test("a new PC restores a dead PC's backup from the screen with its recovery key
     await srv.stop()
     srv = await startServer(data)
     await login(page, srv.url)
-    const s = await fetch(srv.url + '/api/session', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ username: 'quantri', password: 'mật khẩu quản trị' }),
-    }).then((r) => r.json())
-    const settings = await apiAs(srv.url, s.token)('/api/settings')
+    const settings = await (await adminApi(srv.url))('/api/settings')
     assert.equal(settings.body.settings.communeName, 'Cam Phước Tây', "the old PC's office is back")
     assert.equal(await page.getByRole('heading', { name: 'Đang chờ khôi phục' }).count(), 0, 'the restore was applied')
     const kept = readdirSync(data).filter((f) => f.startsWith('before-restore-'))
