@@ -1,6 +1,7 @@
 package digitize
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"slices"
@@ -110,6 +111,29 @@ func (s *Service) Search(ctx context.Context, q string, limit int) (hits []Hit, 
 				drive = i
 			}
 		}
+		// The other exact words are checked with one descending iterator
+		// each rather than a point lookup per candidate: candidates come
+		// in descending key order when the driving word is exact, so each
+		// iterator mostly steps to the next key, where a lookup would
+		// search every table of the store again (and on an encrypted store
+		// fetch each table's index from the cache to do so).
+		probes := make([]*store.KeyIter, len(terms))
+		defer func() {
+			for _, it := range probes {
+				if it != nil {
+					it.Close()
+				}
+			}
+		}()
+		has := func(i int, job string, page int) bool {
+			prefix := store.PrefixScanTerm(terms[i], true)
+			if probes[i] == nil {
+				probes[i] = x.ReverseKeys(prefix)
+			}
+			key := store.KeyScanTerm(terms[i], job, page)
+			probes[i].SeekAtMost(key)
+			return probes[i].Valid() && bytes.Equal(probes[i].Suffix(), key[len(prefix):])
+		}
 		var found []posting
 		seen := map[posting]bool{}
 		examined, started := 0, time.Now()
@@ -132,9 +156,8 @@ func (s *Service) Search(ctx context.Context, q string, limit int) (hits []Hit, 
 					continue
 				}
 				if exact[i] {
-					ok, err := x.Exists(store.KeyScanTerm(t, job, page))
-					if err != nil || !ok {
-						return err == nil, err
+					if !has(i, job, page) {
+						return true, nil
 					}
 				} else if ok, err := pageHasPrefix(x, job, page, t); err != nil || !ok {
 					return err == nil, err

@@ -140,30 +140,17 @@ func setupSearchBench() (*searchBench, error) {
 		}
 	}
 	seededDossiers := time.Since(start)
-	// Pages: 20-page jobs, 25 pages per transaction.
+	// Pages: 20-page jobs, one transaction each.
 	const perJob = 20
 	now := time.Now()
-	for p := 0; p < pages; {
+	for p := 0; p < pages; p += perJob {
 		job := Job{ID: fmt.Sprintf("01900000-0000-7000-8000-%012d", p/perJob), Name: fmt.Sprintf("so-dang-ky-%05d.pdf", p/perJob),
 			Kind: scanning.KindPDF, State: StateDone, CreatedAt: now}
-		err := b.st.Update(func(x *store.Txn) error {
-			for n := 1; n <= perJob && p < pages; n, p = n+1, p+1 {
-				text := benchPageText(r, p)
-				pg := Page{N: n, PDFPage: n, Source: scanning.TextOCR, Confidence: 90, Text: text}
-				if err := indexPage(x, job.ID, n, nil, text); err != nil {
-					return err
-				}
-				if err := x.SetJSON(store.KeyScanPage(job.ID, n), &pg); err != nil {
-					return err
-				}
-				job.Pages, job.Done = n, n
-			}
-			if err := x.Set(store.KeyScanTime(now.UnixNano(), job.ID), nil); err != nil {
-				return err
-			}
-			return x.SetJSON(store.KeyScanJob(job.ID), &job)
-		})
-		if err != nil {
+		var texts []string
+		for q := p; q < min(p+perJob, pages); q++ {
+			texts = append(texts, benchPageText(r, q))
+		}
+		if err := storeOCRJob(b.st, job, texts); err != nil {
 			return nil, fmt.Errorf("seed pages: %w", err)
 		}
 	}

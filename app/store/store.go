@@ -4,6 +4,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -338,8 +339,29 @@ func (x *Txn) ReverseKeys(prefix []byte) *KeyIter {
 	return k
 }
 
+// gallop is how many keys SeekAtMost steps through before it seeks. A
+// seek searches the block index of every table the prefix spans (and, on
+// an encrypted store, fetches each index from Badger's index cache at
+// every step of that search); posting lists that interleave — dossiers of
+// different procedures alternate by ID — mostly need the next key or the
+// one after. Stepping first made the join of such lists about twice as
+// fast, and more on encrypted stores.
+const gallop = 4
+
 // SeekAtMost moves to the highest key ≤ key.
-func (k *KeyIter) SeekAtMost(key []byte) { k.it.Seek(key) }
+func (k *KeyIter) SeekAtMost(key []byte) {
+	// Keys descend: walking down from a key above, the first one ≤ key
+	// is the highest, and running off the prefix means there is none.
+	if k.it.Valid() && bytes.Compare(k.it.Item().Key(), key) > 0 {
+		for range gallop {
+			k.it.Next()
+			if !k.it.Valid() || bytes.Compare(k.it.Item().Key(), key) <= 0 {
+				return
+			}
+		}
+	}
+	k.it.Seek(key)
+}
 
 // Valid reports whether the iterator is on a key of its prefix.
 func (k *KeyIter) Valid() bool { return k.it.ValidForPrefix(k.prefix) }

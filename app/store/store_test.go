@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -203,4 +206,91 @@ func TestEncryptionKeyMismatch(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// SeekAtMost lands on the highest key ≤ the target whether it steps or
+// seeks: targets just below, far below, above (a seek back up), exact,
+// between keys, and past either end, checked against a sorted slice.
+func TestKeyIterSeekAtMost(t *testing.T) {
+	s := openTemp(t, Options{})
+	prefix := []byte("p/")
+	var keys []string
+	r := rand.New(rand.NewPCG(7, 9))
+	err := s.Update(func(x *Txn) error {
+		for range 300 {
+			k := fmt.Sprintf("%05d", r.IntN(100000))
+			keys = append(keys, k)
+			if err := x.Set(append(append([]byte(nil), prefix...), k...), nil); err != nil {
+				return err
+			}
+		}
+		// Neighbours outside the prefix, which the iterator must not reach.
+		if err := x.Set([]byte("o/99999"), nil); err != nil {
+			return err
+		}
+		return x.Set([]byte("q/00000"), nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	want := func(target string) string { // highest key ≤ target, "" if none
+		i, found := slices.BinarySearch(keys, target)
+		if found {
+			return keys[i]
+		}
+		if i == 0 {
+			return ""
+		}
+		return keys[i-1]
+	}
+	err = s.View(func(x *Txn) error {
+		it := x.ReverseKeys(prefix)
+		defer it.Close()
+		if !it.Valid() || string(it.Suffix()) != keys[len(keys)-1] {
+			t.Fatalf("starts at %q, want %q", it.Suffix(), keys[len(keys)-1])
+		}
+		for i := range 2000 {
+			var target string
+			switch i % 5 {
+			case 0: // far anywhere, also past the ends
+				target = fmt.Sprintf("%06d", r.IntN(110000)-5000)[1:]
+			case 1, 2: // a few keys down from here: the stepping path
+				if it.Valid() {
+					cur := string(it.Suffix())
+					j, _ := slices.BinarySearch(keys, cur)
+					target = keys[max(j-1-r.IntN(6), 0)]
+					if r.IntN(2) == 0 {
+						target += "5" // between two keys
+					}
+				} else {
+					target = "50000"
+				}
+			case 3: // exactly here
+				if it.Valid() {
+					target = string(it.Suffix())
+				} else {
+					target = "99999"
+				}
+			case 4: // up again
+				target = keys[r.IntN(len(keys))]
+			}
+			it.SeekAtMost(append(append([]byte(nil), prefix...), target...))
+			got := ""
+			if it.Valid() {
+				got = string(it.Suffix())
+			}
+			if w := want(target); got != w {
+				t.Fatalf("step %d: SeekAtMost(%q) at %q, want %q", i, target, got, w)
+			}
+			if i%7 == 0 && it.Valid() {
+				it.Next()
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
