@@ -476,7 +476,21 @@ func (s *server) getIntake(w http.ResponseWriter, r *http.Request) {
 		s.scanError(w, r, "intake", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, st)
+	writeJSON(w, http.StatusOK, intakeView{IntakeStatus: st, WatchError: watchMessages[st.WatchProblem]})
+}
+
+// intakeView adds the Vietnamese words for the watch folder's problem; the
+// error itself is in the log.
+type intakeView struct {
+	digitize.IntakeStatus
+	WatchError string `json:"watchError,omitempty"`
+}
+
+var watchMessages = map[string]string{
+	digitize.WatchMissing:    "Thư mục không còn, hoặc ổ mạng hay ổ USB chứa nó chưa được kết nối.",
+	digitize.WatchDenied:     "Phần mềm không có quyền đọc thư mục này. Nhờ quản trị máy cấp quyền đọc và ghi thư mục cho tài khoản chạy phần mềm.",
+	digitize.WatchNotFolder:  "Đường dẫn đã đặt không phải là thư mục. Quản trị hệ thống cần đặt lại thư mục theo dõi.",
+	digitize.WatchUnreadable: "Không đọc được thư mục. Kiểm tra ổ mạng hoặc ổ USB; chi tiết lỗi đã ghi vào nhật ký của phần mềm.",
 }
 
 func (s *server) putIntake(w http.ResponseWriter, r *http.Request) {

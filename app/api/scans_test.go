@@ -11,8 +11,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -54,13 +56,15 @@ func newScanServer(t *testing.T) string {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
+	done, watched := make(chan struct{}), make(chan struct{})
 	go func() { dig.Run(ctx); close(done) }()
+	go func() { dig.Watch(ctx, 50*time.Millisecond, 200*time.Millisecond); close(watched) }()
 	srv := httptest.NewServer(New(Config{Version: "t", Office: off, Store: st, Reception: rec, Digitize: dig, Logger: log}))
 	t.Cleanup(func() {
 		srv.Close()
 		cancel()
 		<-done
+		<-watched
 		pipe.Close()
 		st.Close()
 	})
@@ -280,5 +284,63 @@ func checkKeys(t *testing.T, what string, obj map[string]any, keys string) {
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("%s has keys %q, want %q", what, got, want)
+	}
+}
+
+// TestWatchFolderProblemOverHTTP: a watch folder that went away is reported
+// in Vietnamese words only (the Go error goes to the log), and the report
+// ends when the folder is back.
+func TestWatchFolderProblemOverHTTP(t *testing.T) {
+	base := newScanServer(t)
+	dir := filepath.Join(t.TempDir(), "may-quet")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := do(t, "PUT", base+"/api/intake", "application/json", []byte(`{"watchFolder":`+strconv.Quote(dir)+`}`)); code != 200 {
+		t.Fatalf("set watch folder: %d %v", code, body)
+	}
+	intake := func(until func(map[string]any) bool) map[string]any {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			code, body := do(t, "GET", base+"/api/intake", "", nil)
+			if code != 200 {
+				t.Fatalf("intake: %d %v", code, body)
+			}
+			if until(body) {
+				return body
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("intake stays %v", body)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	intake(func(b map[string]any) bool { return b["watching"] == true })
+	if err := os.Rename(dir, dir+"-cu"); err != nil {
+		t.Fatal(err)
+	}
+	body := intake(func(b map[string]any) bool { return b["watchError"] != nil })
+	if body["watchProblem"] != digitize.WatchMissing || body["watchError"] != watchMessages[digitize.WatchMissing] || body["watching"] != false {
+		t.Errorf("missing folder reported as %v", body)
+	}
+	if msg := body["watchError"].(string); strings.Contains(msg, dir) || strings.Contains(msg, "no such file") {
+		t.Errorf("watch error carries the Go error: %q", msg)
+	}
+	if err := os.Rename(dir+"-cu", dir); err != nil {
+		t.Fatal(err)
+	}
+	body = intake(func(b map[string]any) bool { return b["watching"] == true })
+	if _, ok := body["watchError"]; ok {
+		t.Errorf("watch error stays after the folder is back: %v", body)
+	}
+}
+
+// TestWatchMessages: every problem the watcher reports has words.
+func TestWatchMessages(t *testing.T) {
+	for _, p := range []string{digitize.WatchMissing, digitize.WatchDenied, digitize.WatchNotFolder, digitize.WatchUnreadable} {
+		if watchMessages[p] == "" {
+			t.Errorf("no message for %q", p)
+		}
 	}
 }

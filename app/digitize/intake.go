@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"motcua/app/audit"
@@ -35,12 +36,34 @@ type IntakeSettings struct {
 
 // IntakeStatus is what the intake screen shows.
 type IntakeStatus struct {
-	WatchFolder string        `json:"watchFolder"`
-	Watching    bool          `json:"watching"`
-	WatchError  string        `json:"watchError,omitempty"`
-	Imported    int           `json:"imported"` // by the watcher since start
-	SANE        bool          `json:"sane"`
-	Scanners    []sane.Device `json:"scanners"`
+	WatchFolder string `json:"watchFolder"`
+	Watching    bool   `json:"watching"`
+	// WatchProblem says why the watch folder cannot be read (Watch…
+	// codes; app/api words them, the log has the error).
+	WatchProblem string        `json:"watchProblem,omitempty"`
+	Imported     int           `json:"imported"` // by the watcher since start
+	SANE         bool          `json:"sane"`
+	Scanners     []sane.Device `json:"scanners"`
+}
+
+// Why the watch folder cannot be read.
+const (
+	WatchMissing    = "missing"    // gone, or its network share or USB disk is not connected
+	WatchDenied     = "denied"     // this program may not read it
+	WatchNotFolder  = "not_folder" // a file, not a folder
+	WatchUnreadable = "unreadable" // anything else: see the log
+)
+
+func watchProblem(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return WatchMissing
+	case errors.Is(err, fs.ErrPermission):
+		return WatchDenied
+	case errors.Is(err, syscall.ENOTDIR), errors.Is(err, errNotDir):
+		return WatchNotFolder
+	}
+	return WatchUnreadable
 }
 
 // WatchFailedDir is the subfolder of the watch folder for refused files.
@@ -51,7 +74,7 @@ var errNotDir = errors.New("not a folder")
 type watchState struct {
 	mu       sync.Mutex
 	watching bool
-	err      string
+	problem  string
 	imported int
 	devices  []sane.Device // scanners found at listed
 	listed   time.Time
@@ -126,7 +149,7 @@ func (s *Service) Intake(ctx context.Context, refresh bool) (IntakeStatus, error
 	}
 	s.watch.mu.Lock()
 	st := IntakeStatus{WatchFolder: in.WatchFolder, Watching: s.watch.watching && in.WatchFolder != "",
-		WatchError: s.watch.err, Imported: s.watch.imported, Scanners: []sane.Device{}}
+		WatchProblem: s.watch.problem, Imported: s.watch.imported, Scanners: []sane.Device{}}
 	s.watch.mu.Unlock()
 	if sc := s.opts.Scanner; sc != nil && sc.Available() {
 		st.SANE = true
@@ -188,17 +211,26 @@ func (s *Service) Watch(ctx context.Context, every, settle time.Duration) {
 	seen := map[string]fileSeen{}
 	t := time.NewTicker(every)
 	defer t.Stop()
+	lastErr := ""
 	for {
 		in, err := s.IntakeSettings(ctx)
 		if err == nil && in.WatchFolder != "" {
 			err = s.pollWatch(ctx, in.WatchFolder, seen, settle)
 		}
+		problem := ""
+		if err != nil {
+			problem = watchProblem(err)
+			if err.Error() != lastErr {
+				s.log.Warn("watch folder unreadable", "dir", in.WatchFolder, "problem", problem, "err", err)
+			}
+			lastErr = err.Error()
+		} else if lastErr != "" {
+			s.log.Info("watch folder readable again", "dir", in.WatchFolder)
+			lastErr = ""
+		}
 		s.watch.mu.Lock()
 		s.watch.watching = err == nil && in.WatchFolder != ""
-		s.watch.err = ""
-		if err != nil {
-			s.watch.err = err.Error()
-		}
+		s.watch.problem = problem
 		s.watch.mu.Unlock()
 		select {
 		case <-ctx.Done():
@@ -275,8 +307,9 @@ func (s *Service) importWatched(ctx context.Context, dir, name string) {
 			s.log.Error("watch folder move", "file", name, "err", err)
 			return
 		}
-		note := "Không nhập được tệp " + name + ":\n" + msg + "\n"
-		os.WriteFile(dst+".loi.txt", []byte(note), 0o600)
+		if err := os.WriteFile(dst+".loi.txt", reasonFile(filepath.Base(dst), msg, s.now()), 0o600); err != nil {
+			s.log.Error("watch folder reason file", "file", name, "err", err)
+		}
 		return
 	}
 	if err := os.Remove(path); err != nil {
@@ -291,6 +324,21 @@ func (s *Service) importWatched(ctx context.Context, dir, name string) {
 	}
 	s.watch.mu.Unlock()
 	s.log.Info("watch folder file imported", "file", name, "job", job.ID, "duplicate", dup)
+}
+
+// reasonFile is the note left beside a refused file, for whoever opens the
+// loi folder: in Vietnamese, with a byte order mark and CRLF line ends so
+// that the Notepad of an old Windows PC shows the diacritics and the lines.
+func reasonFile(name, reason string, at time.Time) []byte {
+	lines := []string{
+		"Không nhập được tệp: " + name,
+		"Lý do: " + reason,
+		"Thời điểm: " + at.Local().Format("15:04 ngày 02/01/2006"),
+		"",
+		"Cách xử lý: sửa hoặc quét lại tệp, rồi lưu lại vào thư mục theo dõi (không lưu vào thư mục " + WatchFailedDir + ").",
+		"Sau đó có thể xóa tệp này và tệp hỏng đi kèm.",
+	}
+	return []byte("\ufeff" + strings.Join(lines, "\r\n") + "\r\n")
 }
 
 // freeName returns dir/name, or dir/name (2) … when taken; dir is created.

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,7 +69,9 @@ func TestWatchFolder(t *testing.T) {
 		return err == nil
 	})
 	note, _ := os.ReadFile(filepath.Join(dir, WatchFailedDir, "rong.pdf.loi.txt"))
-	if !strings.Contains(string(note), "Tệp rỗng") {
+	lines := strings.Split(strings.TrimPrefix(string(note), "\ufeff"), "\r\n")
+	if !strings.HasPrefix(string(note), "\ufeff") || len(lines) < 3 || lines[0] != "Không nhập được tệp: rong.pdf" ||
+		!strings.HasPrefix(lines[1], "Lý do: Tệp rỗng (0 byte)") || strings.Contains(string(note), "empty") {
 		t.Errorf("reason beside the refused file: %q", note)
 	}
 	for _, n := range []string{"dang-chep.pdf.part", ".an.pdf"} {
@@ -179,5 +183,23 @@ func TestPrintedSeparatorSheet(t *testing.T) {
 	j := f.runUntil(t, job.ID)[job.ID]
 	if j.State != StateDone || len(j.Separators) != 1 || j.Separators[0] != 1 {
 		t.Fatalf("printed separator: %+v %+v", j, j.Error)
+	}
+}
+
+// TestWatchProblem: the watcher's errors become the codes the API words.
+func TestWatchProblem(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "tep.pdf")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{filepath.Join(dir, "khong-co"): WatchMissing, file: WatchNotFolder} {
+		_, err := os.ReadDir(path)
+		if got := watchProblem(fmt.Errorf("watch folder %s: %w", path, err)); got != want {
+			t.Errorf("%s: %v is %q, want %q", path, err, got, want)
+		}
+	}
+	if got := watchProblem(fmt.Errorf("watch folder: %w", fs.ErrPermission)); got != WatchDenied {
+		t.Errorf("permission: %q", got)
 	}
 }

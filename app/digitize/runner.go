@@ -588,9 +588,20 @@ func Classify(err error) (code, message string) {
 	case errors.Is(err, scanning.ErrCorrupt), errors.Is(err, scanning.ErrPageRange):
 		return "corrupt_file", where + "Tệp bị hỏng hoặc không đọc được."
 	case pe != nil:
-		return "page_failed", where + "không xử lý được trang này (" + string(pe.Stage) + ")."
+		msg := where + "không xử lý được trang này"
+		if n := stageNames[pe.Stage]; n != "" {
+			msg += " (bước " + n + ")"
+		}
+		return "page_failed", msg + "."
 	}
 	return "", ""
+}
+
+// stageNames name the pipeline's stages for a page that failed.
+var stageNames = map[scanning.Stage]string{
+	scanning.StageOpen: "mở tệp", scanning.StageRender: "dựng ảnh trang", scanning.StageClean: "làm sạch ảnh",
+	scanning.StageOCR: "nhận dạng chữ", scanning.StageBarcode: "đọc mã QR", scanning.StageEncode: "nén ảnh",
+	scanning.StageAssemble: "ghép tệp PDF", scanning.StageDone: "lưu trang",
 }
 
 func humanBytes(n int64) string {

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { after, before, test } from 'node:test'
 import { apiAs, launchBrowser, OFFICE, setupDesk, shotPath, startServer, tempDir } from './harness.mjs'
@@ -171,10 +171,26 @@ test('the administrator sets the watch folder in the UI; a scan copied there is 
   await until('trong.pdf in loi/', () => existsSync(note) && existsSync(join(watchDir, 'loi', 'trong.pdf')))
   assert.ok(!existsSync(join(watchDir, 'trong.pdf')))
   const reason = readFileSync(note, 'utf8')
-  assert.match(reason, /trong\.pdf/)
-  assert.match(reason, /Tệp rỗng/)
+  assert.match(reason, /^\ufeffKhông nhập được tệp: trong\.pdf\r\nLý do: Tệp rỗng/)
   assert.equal(await page.locator('tr[data-job-id]', { hasText: 'trong.pdf' }).count(), 0, 'no job for a refused file')
   assert.equal((await desk('/api/intake')).body.imported, 1)
+
+  // The folder goes away (its USB disk pulled out): the panel says so in
+  // Vietnamese only; the Go error is in the log.
+  renameSync(watchDir, watchDir + '-rut-ra')
+  try {
+    await until('the watcher to notice', async () => (await desk('/api/intake')).body.watchProblem === 'missing')
+    await page.reload()
+    const gone = page.getByTestId('intake-watch-error')
+    await gone.waitFor({ timeout: 30000 })
+    const text = await gone.innerText()
+    assert.equal(text, `Không theo dõi được thư mục ${watchDir}. Thư mục không còn, hoặc ổ mạng hay ổ USB chứa nó chưa được kết nối.`)
+    assert.equal(await page.getByText('Chi tiết:').count(), 0)
+    await page.screenshot({ path: shotPath('scan-intake-folder-gone.png'), fullPage: true })
+  } finally {
+    renameSync(watchDir + '-rut-ra', watchDir)
+  }
+  await until('the folder watched again', async () => (await desk('/api/intake')).body.watching === true)
 
   assert.deepEqual(problems, [])
   await page.close()

@@ -233,7 +233,8 @@ export interface ScannerDevice {
 export interface IntakeStatus {
   watchFolder: string
   watching: boolean
-  watchError?: string
+  watchProblem?: 'missing' | 'denied' | 'not_folder' | 'unreadable' | string // why the folder cannot be read
+  watchError?: string // the same in Vietnamese, to show
   imported: number // files the watcher imported since the program started
   sane: boolean
   scanners: ScannerDevice[] | null
