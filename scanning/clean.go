@@ -303,55 +303,6 @@ func ChromaticArea(img image.Image, dpi float64) float64 {
 	return float64(hits) * side * side
 }
 
-// grayAndChroma is Gray and ChromaticArea of a rendered page in one pass
-// over its pixels: each row is converted while it is in cache and its
-// k-pixel blocks are summed from there, instead of reading the 35 MB of an
-// A4 page at 300 dpi twice. Results are those of the two functions.
-func grayAndChroma(src *image.RGBA, dpi float64) (*image.Gray, float64) {
-	w, h := src.Rect.Dx(), src.Rect.Dy()
-	g := image.NewGray(image.Rect(0, 0, w, h))
-	k := factorFor(dpi, colourBlockDPI)
-	nb := w / k
-	sums := make([]int, 3*nb)
-	bands := h / k // only whole blocks count, as in ChromaticArea
-	hits := 0
-	off := src.PixOffset(src.Rect.Min.X, src.Rect.Min.Y)
-	for y := 0; y < h; y++ {
-		s := src.Pix[off+y*src.Stride : off+y*src.Stride+4*w]
-		d := g.Pix[y*g.Stride : y*g.Stride+w]
-		for x := range d {
-			p := s[4*x : 4*x+4 : 4*x+4]
-			r, gg, b := uint32(p[0]), uint32(p[1]), uint32(p[2])
-			d[x] = uint8((19595*r + 38470*gg + 7471*b + 1<<15) >> 16)
-		}
-		if y/k >= bands {
-			continue
-		}
-		for bx := range nb {
-			p := s[4*bx*k : 4*(bx+1)*k]
-			var r, gg, b int
-			for i := 0; i+3 < len(p); i += 4 {
-				r, gg, b = r+int(p[i]), gg+int(p[i+1]), b+int(p[i+2])
-			}
-			sums[3*bx] += r
-			sums[3*bx+1] += gg
-			sums[3*bx+2] += b
-		}
-		if y%k == k-1 {
-			n := k * k
-			for bx := range nb {
-				r, gg, b := sums[3*bx]/n, sums[3*bx+1]/n, sums[3*bx+2]/n
-				if max(r, gg, b)-min(r, gg, b) >= chromaMin {
-					hits++
-				}
-			}
-			clear(sums)
-		}
-	}
-	side := float64(k) / dpi * 25.4
-	return g, float64(hits) * side * side
-}
-
 // IsColour applies ColourAreaMin to ChromaticArea.
 func IsColour(img image.Image, dpi float64) bool {
 	return ChromaticArea(img, dpi) >= ColourAreaMin
@@ -397,6 +348,70 @@ func blockMean(img image.Image, x0, y0, k int) (int, int, int) {
 	}
 	n := k * k
 	return r / n, g / n, b / n
+}
+
+// OCR crop. Tesseract spends part of a page's time on the empty margins
+// around the text (about 5 % on a typed A4 page) and reads dust there as
+// "words" that dropNoise then removes; it is given the part of the page
+// that holds marks, padded, instead. Marks are found on the thumbnail more
+// sensitively than blank detection finds ink (show-through or a faint
+// pencil note only make the crop larger, never cut text off), anywhere
+// on the page including the margins blank detection ignores.
+const (
+	cropDelta = inkDelta / 2
+	cropPadMM = 6.0
+	// cropMaxShare: a crop keeping more of the page than this is not
+	// worth it; the whole page is read.
+	cropMaxShare = 0.9
+)
+
+// ocrBounds returns the part of the page (w×h pixels at dpi, thumbnail t
+// of the page before a deskew by skew degrees) that the OCR reads.
+func ocrBounds(t *image.Gray, paper uint8, w, h int, dpi, skew float64) image.Rectangle {
+	page := image.Rect(0, 0, w, h)
+	tw, th := t.Rect.Dx(), t.Rect.Dy()
+	limit := int(paper) - cropDelta
+	dark := func(x, y int) bool { return int(t.Pix[y*t.Stride+x]) < limit }
+	x0, y0, x1, y1 := tw, th, -1, -1
+	for y := 1; y < th-1; y++ {
+		for x := 1; x < tw-1; x++ {
+			if !dark(x, y) {
+				continue
+			}
+			// A lone dark pixel is a speck; a mark has a dark neighbour.
+			if dark(x-1, y-1) || dark(x, y-1) || dark(x+1, y-1) || dark(x-1, y) ||
+				dark(x+1, y) || dark(x-1, y+1) || dark(x, y+1) || dark(x+1, y+1) {
+				x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
+			}
+		}
+	}
+	if x1 < 0 {
+		return page
+	}
+	// Thumbnail pixels back to page pixels (a thumbnail pixel is f×f).
+	fx, fy := float64(w)/float64(tw), float64(h)/float64(th)
+	r := [4]float64{float64(x0) * fx, float64(y0) * fy, float64(x1+1) * fx, float64(y1+1) * fy}
+	if skew != 0 {
+		// The deskew turns the page about its centre: take the box of
+		// the marks' box turned either way.
+		cx, cy := float64(w-1)/2, float64(h-1)/2
+		sin, cos := math.Sincos(math.Abs(skew) * math.Pi / 180)
+		nx0, ny0, nx1, ny1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+		for _, s := range []float64{sin, -sin} {
+			for _, c := range [4][2]float64{{r[0], r[1]}, {r[2], r[1]}, {r[0], r[3]}, {r[2], r[3]}} {
+				dx, dy := c[0]-cx, c[1]-cy
+				x, y := cx+dx*cos-dy*s, cy+dx*s+dy*cos
+				nx0, ny0, nx1, ny1 = min(nx0, x), min(ny0, y), max(nx1, x), max(ny1, y)
+			}
+		}
+		r = [4]float64{nx0, ny0, nx1, ny1}
+	}
+	pad := cropPadMM / 25.4 * dpi
+	crop := image.Rect(int(r[0]-pad), int(r[1]-pad), int(math.Ceil(r[2]+pad)), int(math.Ceil(r[3]+pad))).Intersect(page)
+	if crop.Empty() || float64(crop.Dx()*crop.Dy()) > cropMaxShare*float64(w*h) {
+		return page
+	}
+	return crop
 }
 
 // Skew search: ±5° covers a page fed crookedly into a flatbed or an ADF;

@@ -260,30 +260,77 @@ func TestGrayFastPaths(t *testing.T) {
 	}
 }
 
-// grayAndChroma is exactly Gray and ChromaticArea in one pass, also for
-// sizes that leave partial blocks and for a sub-image.
-func TestGrayAndChroma(t *testing.T) {
-	page := toColour(render(t, scantest.Page(4, 10), 150))
-	// A red seal and a blue stroke, so that some blocks are chromatic.
-	for y := 200; y < 330; y++ {
-		for x := 500; x < 630; x++ {
-			page.Set(x, y, color.RGBA{200, 30, 40, 255})
+// The OCR crop keeps every mark, including a page number deep in the
+// bottom margin and text that the deskew moves, and leaves out the empty
+// margins and lone specks.
+func TestOCRBounds(t *testing.T) {
+	const dpi = 150
+	g := render(t, scantest.Page(1, 12), dpi)
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	text := inkRect(g, 128)
+	// A page number 8 mm from the bottom edge, inside blank detection's
+	// ignored margin; specks in the margins.
+	const numY = 47 // px: 8 mm from the bottom edge at 150 dpi
+	num := image.Rect(w/2-12, h-numY-14, w/2+12, h-numY)
+	for y := num.Min.Y; y < num.Max.Y; y++ {
+		for x := num.Min.X; x < num.Max.X; x += 3 {
+			g.Pix[y*g.Stride+x] = 20
 		}
 	}
-	for x := 100; x < 900; x++ {
-		page.Set(x, 700, color.RGBA{20, 40, 210, 255})
-		page.Set(x, 701, color.RGBA{20, 40, 210, 255})
+	for _, p := range []image.Point{{5, 5}, {w - 20, 40}, {30, h / 2}} {
+		g.Pix[p.Y*g.Stride+p.X] = 0
 	}
-	for _, r := range []image.Rectangle{page.Rect, image.Rect(3, 5, 1001, 1203), image.Rect(0, 0, 7, 9)} {
-		sub := page.SubImage(r).(*image.RGBA)
-		for _, dpi := range []float64{150, 300} {
-			g, area := grayAndChroma(sub, dpi)
-			if want := ChromaticArea(sub, dpi); area != want {
-				t.Errorf("%v at %v dpi: area %v, want %v", r, dpi, area, want)
-			}
-			if want := Gray(sub); !bytes.Equal(g.Pix, want.Pix) || g.Rect != want.Rect {
-				t.Errorf("%v at %v dpi: gray differs", r, dpi)
+	thumb := thumbnail(g, dpi)
+	_, st := blankOf(thumb)
+	crop := ocrBounds(thumb, st.Paper, w, h, dpi, 0)
+	if !text.In(crop) || !num.In(crop) {
+		t.Fatalf("crop %v leaves out text %v or page number %v", crop, text, num)
+	}
+	if crop.Min.X < 15 || crop.Min.Y < 15 || crop.Max.X > w-15 {
+		t.Errorf("crop %v reaches specks in the margins of %dx%d", crop, w, h)
+	}
+	if share := float64(crop.Dx()*crop.Dy()) / float64(w*h); share > cropMaxShare {
+		t.Errorf("crop keeps %.0f%% of the page", share*100)
+	}
+
+	// A crooked page: the crop is computed before the deskew and must hold
+	// the text where the deskew puts it.
+	for _, skew := range []float64{5, -4.5} {
+		crooked := Rotate(render(t, scantest.Page(2, 12), dpi), skew).(*image.Gray)
+		th := thumbnail(crooked, dpi)
+		_, st := blankOf(th)
+		crop := ocrBounds(th, st.Paper, w, h, dpi, skew)
+		straight := Rotate(crooked, -skew).(*image.Gray)
+		if ink := inkRect(straight, 128); !ink.In(crop) {
+			t.Errorf("skew %v: crop %v leaves out the deskewed text %v", skew, crop, ink)
+		}
+	}
+
+	// Nothing to crop to, or marks all over: the whole page.
+	white := grayPage(w, h, 250)
+	if c := ocrBounds(thumbnail(white, dpi), 250, w, h, dpi, 0); c != white.Rect {
+		t.Errorf("blank page: crop %v", c)
+	}
+	framed := grayPage(w, h, 250)
+	for x := 0; x < w; x++ {
+		for _, y := range []int{3, 4, 5, 6, h - 5, h - 6, h - 7, h - 8} {
+			framed.Pix[y*framed.Stride+x] = 0
+		}
+	}
+	if c := ocrBounds(thumbnail(framed, dpi), 250, w, h, dpi, 0); c != framed.Rect {
+		t.Errorf("framed page: crop %v, want the page", c)
+	}
+}
+
+// inkRect is the bounding box of the pixels darker than limit.
+func inkRect(g *image.Gray, limit uint8) image.Rectangle {
+	var r image.Rectangle
+	for y := 0; y < g.Rect.Dy(); y++ {
+		for x := 0; x < g.Rect.Dx(); x++ {
+			if g.Pix[y*g.Stride+x] < limit {
+				r = r.Union(image.Rect(x, y, x+1, y+1))
 			}
 		}
 	}
+	return r
 }

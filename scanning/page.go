@@ -35,17 +35,12 @@ func (p *Pipeline) page(ctx context.Context, src pageSource, getRec func() (Reco
 	pg.DPI = dpi
 
 	next(StageClean)
-	var g *image.Gray
-	switch m := img.(type) {
-	case *image.Gray:
-		g = asGray(m)
-	case *image.RGBA: // a rendered PDF page
-		g, pg.ColourArea = grayAndChroma(m, dpi)
-	default:
+	colour := false
+	if _, gray := img.(*image.Gray); !gray {
 		pg.ColourArea = ChromaticArea(img, dpi)
-		g = asGray(img)
+		colour = pg.ColourArea >= ColourAreaMin
 	}
-	colour := pg.ColourArea >= ColourAreaMin
+	g := asGray(img)
 	if !colour {
 		img = nil // the gray image is all that is needed from here on
 	}
@@ -75,7 +70,8 @@ func (p *Pipeline) page(ctx context.Context, src pageSource, getRec func() (Reco
 		if err != nil {
 			return fail(err)
 		}
-		up, err := p.recognize(ctx, rec, g, thumb, dpi, n)
+		crop := ocrBounds(thumb, pg.Ink.Paper, g.Rect.Dx(), g.Rect.Dy(), dpi, pg.Skew)
+		up, err := p.recognize(ctx, rec, g, crop, thumb, dpi, n)
 		if err != nil {
 			return fail(err)
 		}
@@ -134,7 +130,10 @@ type upright struct {
 // vertical, or afterwards when the text came out with low confidence and
 // the engine tells how the page is turned. The turned result is kept only if
 // it reads better: a photo or a drawing must not be turned on a guess.
-func (p *Pipeline) recognize(ctx context.Context, rec Recognizer, g, thumb *image.Gray, dpi float64, n int) (upright, error) {
+//
+// An upright page is read within crop (see ocrBounds); word boxes stay in
+// page coordinates. A turned page is read whole.
+func (p *Pipeline) recognize(ctx context.Context, rec Recognizer, g *image.Gray, crop image.Rectangle, thumb *image.Gray, dpi float64, n int) (upright, error) {
 	od, canDetect := rec.(OrientationDetector)
 	turn := func() (upright, bool, error) {
 		rot, conf, err := od.DetectOrientation(ctx, g, dpi)
@@ -170,7 +169,7 @@ func (p *Pipeline) recognize(ctx context.Context, rec Recognizer, g, thumb *imag
 			turned = &up
 		}
 	}
-	ocr, err := rec.Recognize(ctx, g, dpi)
+	ocr, err := rec.Recognize(ctx, g.SubImage(crop).(*image.Gray), dpi)
 	if err != nil {
 		return upright{}, err
 	}
