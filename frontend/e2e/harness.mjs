@@ -2,7 +2,7 @@
 // process on loopback with its own data dir, and Debian's Chromium driven
 // by playwright-core.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, mkdirSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium } from 'playwright-core'
@@ -11,8 +11,25 @@ const root = resolve(import.meta.dirname, '..', '..')
 export const BIN = process.env.MOTCUA_BIN || join(root, 'build', 'bin', 'motcua')
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium'
 
+// Every temporary dir goes when the test process exits (each test file is
+// its own process), so that runs do not fill the disk of a CI machine;
+// MOTCUA_E2E_KEEP=1 keeps them for a look after a failure.
+const made = []
+process.on('exit', () => {
+  if (process.env.MOTCUA_E2E_KEEP === '1') return
+  for (const dir of made) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 })
+    } catch (err) {
+      console.error(`leaving ${dir}: ${err.message}`)
+    }
+  }
+})
+
 export function tempDir(prefix = 'motcua-e2e-') {
-  return mkdtempSync(join(tmpdir(), prefix))
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  made.push(dir)
+  return dir
 }
 
 // One "PC" per test run: its machine key unlocks every data dir the tests
