@@ -282,6 +282,7 @@ func (p *Pipeline) Process(ctx context.Context, in Input, out io.Writer, onPage 
 	var firstErr error
 	var confSum float64
 	var heldBlank *Page // first blank page, in case every page is blank
+	byCaller := false   // onPage stopped the run (a queue giving way, say)
 	fail := func(err error) {
 		if firstErr == nil {
 			firstErr = err
@@ -314,6 +315,7 @@ func (p *Pipeline) Process(ctx context.Context, in Input, out io.Writer, onPage 
 		}
 		if onPage != nil {
 			if err := onPage(pg); err != nil {
+				byCaller = true
 				return fmt.Errorf("page %d: %w", pg.Number, err)
 			}
 		}
@@ -349,7 +351,13 @@ func (p *Pipeline) Process(ctx context.Context, in Input, out io.Writer, onPage 
 		firstErr = context.Cause(parent)
 	}
 	if firstErr != nil {
-		log.Warn("digitizing failed", "err", firstErr)
+		// A caller that stopped the run (or cancelled it) decided to and
+		// logs why; only the pipeline's own failures are warnings.
+		if byCaller || parent.Err() != nil {
+			log.Info("digitizing stopped", "err", firstErr)
+		} else {
+			log.Warn("digitizing failed", "err", firstErr)
+		}
 		return res, firstErr
 	}
 	if pdf != nil {
