@@ -103,6 +103,7 @@ after(async () => {
 
 const dossiers = [] // the desk's dossiers, in reception order
 const scanOf = new Map() // dossier id → the desk's finished scan job
+const deskPdf = new Map() // dossier id → SHA-256 of the searchable PDF the desk serves
 
 test('with the hub down, the desk receives 200 dossiers with scans and keeps every one pending', async () => {
   await hub.stop()
@@ -265,14 +266,19 @@ test('the hub comes back: the desk notices by itself, everything arrives exactly
   assert.equal(one(`SELECT count(*) FROM blobs`), String(N))
   assert.equal(one(`SELECT count(*) FROM blob_uploads`), '0', 'no upload left half-way')
   for (const [dossierId, sum, size] of refs) {
+    // The hub holds exactly the searchable PDF the desk serves for it.
     const job = scanOf.get(dossierId)
-    assert.equal(sum, job?.pdf?.sha256, `blob of dossier ${dossierId}`)
-    assert.equal(Number(size), job.pdf.size)
-    // The blob store's file holds exactly the bytes the desk made.
+    const res = await api.raw(`/api/scans/${job.id}/pdf`)
+    assert.equal(res.status, 200, `PDF of dossier ${dossierId}`)
+    const desk = Buffer.from(await res.arrayBuffer())
+    deskPdf.set(dossierId, sha256(desk))
+    assert.equal(sum, sha256(desk), `blob of dossier ${dossierId}`)
+    assert.equal(Number(size), desk.length)
+    assert.equal(desk.length, job.pdfSize)
     const file = join(hubEnv.HUB_BLOB_DIR, 'blobs', sum.slice(0, 2), sum.slice(2, 4), sum)
     assert.ok(existsSync(file), file)
     const bytes = readFileSync(file)
-    assert.equal(bytes.length, job.pdf.size)
+    assert.equal(bytes.length, desk.length)
     assert.equal(sha256(bytes), sum)
   }
 })
@@ -292,7 +298,7 @@ test('an official completes one of them in the hub UI, and the desk shows the re
   assert.equal(await page.locator('[data-total]').innerText(), String(N))
   await page.goto(`${hub.url}/ho-so/${d.id}`)
   await page.getByRole('heading', { name: 'Hồ sơ ' + d.code }).waitFor()
-  const file = page.locator(`.files a[data-sha256="${scan.pdf.sha256}"]`)
+  const file = page.locator(`.files a[data-sha256="${deskPdf.get(d.id)}"]`)
   assert.equal(await file.innerText(), 'don-de-nghi-137.pdf')
   assert.equal(await page.locator('.files li').count(), 1, 'one scan on the hub')
 
