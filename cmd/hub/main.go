@@ -59,6 +59,7 @@ commands:
   revoke       revoke a device: --device ID [--reason TEXT]
   staff        create a staff account of the web UI: --username --name [--role staff|admin] [--agency CODE];
                or set a new password and unlock it: --username --reset. The password is read from stdin.
+               An official sees the communes under their agency only: --username --set-agency CODE moves one.
   import-bundle  apply a commune's outbox bundle (from a USB stick, encrypted to this hub) with the rules
                of a push: [--results-to OUT] FILE; OUT gets the commune's changes since the desk's cursor
   export-bundle  write a device's changes and result papers as a bundle signed by the hub and encrypted
@@ -216,8 +217,22 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fs.StringVar(&n.Role, "role", hub.RoleStaff, "staff or admin")
 		fs.StringVar(&n.AgencyCode, "agency", "", "code of the agency the official acts for (optional)")
 		reset := fs.Bool("reset", false, "set a new password for an existing account and unlock it")
+		setAgency := fs.String("set-agency", "", "give an existing account this agency (the communes under it are what it sees)")
 		if err := fs.Parse(args); err != nil {
 			return 2
+		}
+		if *setAgency != "" {
+			if n.Username == "" {
+				fmt.Fprintln(stderr, "hub staff: --set-agency needs --username")
+				return 2
+			}
+			return withServer(ctx, &c, stderr, func(s *hub.Server) error {
+				if err := s.SetStaffAgency(ctx, n.Username, *setAgency); err != nil {
+					return err
+				}
+				fmt.Fprintf(stdout, "%s now acts for agency %s and sees the communes under it\n", n.Username, *setAgency)
+				return nil
+			})
 		}
 		if n.Username == "" || (!*reset && n.FullName == "") {
 			fmt.Fprintln(stderr, "hub staff: --username and --name are required (--username only with --reset)")
@@ -241,6 +256,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 				return err
 			}
 			fmt.Fprintf(stdout, "staff account %s (%s) created\n", st.Username, st.Role)
+			if st.Unassigned() {
+				// Not refused, so an admin can create the account first; but
+				// say it plainly: it sees no dossier until it has an agency.
+				fmt.Fprintf(stderr, "warning: %s has no agency and sees no commune; give one with --set-agency CODE\n", st.Username)
+			}
 			return nil
 		})
 	case "import-bundle":

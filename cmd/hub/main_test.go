@@ -162,4 +162,20 @@ func TestStaffCommand(t *testing.T) {
 	if code, _, errOut := staff("Mật khẩu mới của tôi\n", "--username", "khongco", "--reset"); code != 1 || !strings.Contains(errOut, "not found") {
 		t.Fatalf("reset unknown: %d %s", code, errOut)
 	}
+	// An official without an agency is warned about, then given one.
+	if code, _, errOut := staff("Mật khẩu cán bộ xã\n", "--username", "canbo.xa", "--name", "Đỗ Văn Nam"); code != 0 ||
+		!strings.Contains(errOut, "has no agency") {
+		t.Fatalf("create without agency: %d %s", code, errOut)
+	}
+	var agOut, agErr bytes.Buffer
+	if code := run(context.Background(), append([]string{"agency", "--code", "H56", "--name", "UBND tỉnh", "--level", "1"}, common...),
+		strings.NewReader(""), &agOut, &agErr, nil); code != 0 {
+		t.Fatalf("agency: %d %s", code, agErr.String())
+	}
+	if code, out, errOut := staff("", "--username", "canbo.xa", "--set-agency", "H56"); code != 0 || !strings.Contains(out, "sees the communes") {
+		t.Fatalf("set agency: %d %s %s", code, out, errOut)
+	}
+	if code, _, errOut := staff("", "--username", "canbo.xa", "--set-agency", "KHONGCO"); code != 1 || !strings.Contains(errOut, "not found") {
+		t.Fatalf("set unknown agency: %d %s", code, errOut)
+	}
 }

@@ -216,8 +216,23 @@ func (c AuditChain) Behind() uint64 {
 }
 
 // AuditChains lists every device that is active or has sent audit entries,
-// by commune code then device.
+// by commune code then device, in the whole province; the staff UI asks
+// AuditChainsFor.
 func (s *Server) AuditChains(ctx context.Context) ([]AuditChain, error) {
+	return s.auditChains(ctx, scope{all: true})
+}
+
+// AuditChainsFor is AuditChains of the communes st may see (scope.go).
+func (s *Server) AuditChainsFor(ctx context.Context, st Staff) ([]AuditChain, error) {
+	sc, err := s.scopeOf(ctx, st)
+	if err != nil {
+		return nil, fmt.Errorf("audit chains: %w", err)
+	}
+	return s.auditChains(ctx, sc)
+}
+
+func (s *Server) auditChains(ctx context.Context, sc scope) ([]AuditChain, error) {
+	var args []any
 	rows, err := s.db.Query(ctx, `
 		SELECT a.code, d.id, d.name, d.status = 'revoked',
 			coalesce(le.seq, 0), (le.record->>'at')::timestamptz, le.received_at,
@@ -230,8 +245,8 @@ func (s *Server) AuditChains(ctx context.Context) ([]AuditChain, error) {
 		LEFT JOIN audit_heads h ON h.device_id = d.id
 		LEFT JOIN LATERAL (SELECT seq, reason, first_at FROM audit_conflicts c
 			WHERE c.device_id = d.id ORDER BY seq, first_at LIMIT 1) fc ON true
-		WHERE d.status = 'active' OR le.seq IS NOT NULL OR fc.seq IS NOT NULL
-		ORDER BY a.code, d.enrolled_at, d.id`)
+		WHERE (d.status = 'active' OR le.seq IS NOT NULL OR fc.seq IS NOT NULL) AND `+sc.cond("d.agency_id", binder(&args))+`
+		ORDER BY a.code, d.enrolled_at, d.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("audit chains: %w", err)
 	}

@@ -96,21 +96,23 @@ func inboxCursor(r InboxRow) string {
 	return strconv.FormatInt(r.DueAt.UnixMicro(), 10) + "." + r.ID
 }
 
-// Inbox returns a page of dossiers of every commune (or one), sorted by
-// appointment. Paging is by keyset on (due_at, id), so page 100 costs what
-// page 1 does.
-func (s *Server) Inbox(ctx context.Context, f InboxFilter) (InboxPage, error) {
+// Inbox returns a page of the dossiers st may see (scope.go) of every
+// commune (or one), sorted by appointment. Paging is by keyset on (due_at,
+// id), so page 100 costs what page 1 does.
+func (s *Server) Inbox(ctx context.Context, st Staff, f InboxFilter) (InboxPage, error) {
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
+	}
+	sc, err := s.scopeOf(ctx, st)
+	if err != nil {
+		return InboxPage{}, fmt.Errorf("inbox: %w", err)
 	}
 	var (
 		where []string
 		args  []any
 	)
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
+	arg := binder(&args)
+	where = append(where, sc.cond("d.agency_id", arg))
 	if f.Commune != "" {
 		where = append(where, "a.code = "+arg(f.Commune))
 	}
@@ -186,9 +188,15 @@ type CommuneRef struct {
 const communeSelection = `(a.kind = 'commune' OR EXISTS (SELECT 1 FROM devices dv WHERE dv.agency_id = a.id)
 	OR EXISTS (SELECT 1 FROM dossiers dd WHERE dd.agency_id = a.id))`
 
-// Communes lists the communes by name.
-func (s *Server) Communes(ctx context.Context) ([]CommuneRef, error) {
-	rows, err := s.db.Query(ctx, "SELECT a.code, a.name FROM agencies a WHERE "+communeSelection+" ORDER BY a.name, a.code")
+// Communes lists the communes st may see, by name.
+func (s *Server) Communes(ctx context.Context, st Staff) ([]CommuneRef, error) {
+	sc, err := s.scopeOf(ctx, st)
+	if err != nil {
+		return nil, fmt.Errorf("communes: %w", err)
+	}
+	var args []any
+	rows, err := s.db.Query(ctx, "SELECT a.code, a.name FROM agencies a WHERE "+communeSelection+
+		" AND "+sc.cond("a.id", binder(&args))+" ORDER BY a.name, a.code", args...)
 	if err != nil {
 		return nil, fmt.Errorf("communes: %w", err)
 	}
@@ -248,18 +256,24 @@ type DossierFile struct {
 	Result    bool
 }
 
-// Dossier returns one dossier with its timeline and files.
-func (s *Server) Dossier(ctx context.Context, id string) (DossierView, error) {
+// Dossier returns one dossier st may see, with its timeline and files. One
+// outside st's scope is ErrNotFound, as if it did not exist.
+func (s *Server) Dossier(ctx context.Context, st Staff, id string) (DossierView, error) {
 	var (
 		v      DossierView
 		record []byte
 		taken  *int64
 	)
-	err := s.db.QueryRow(ctx, `
+	sc, err := s.scopeOf(ctx, st)
+	if err != nil {
+		return DossierView{}, fmt.Errorf("dossier %s: %w", id, err)
+	}
+	args := []any{id}
+	err = s.db.QueryRow(ctx, `
 		SELECT d.id, d.code, a.code, a.name, d.state, d.national_status, d.due_at, d.legal_due_at, d.result_at,
 			d.hub_received_at, coalesce(u.full_name, ''), d.taken_by, d.taken_at, d.record
 		FROM dossiers d JOIN agencies a ON a.id = d.agency_id LEFT JOIN staff_users u ON u.id = d.taken_by
-		WHERE d.id = $1`, id).
+		WHERE d.id = $1 AND `+sc.cond("d.agency_id", binder(&args)), args...).
 		Scan(&v.ID, &v.Code, &v.CommuneCode, &v.CommuneName, &v.State, &v.NationalStatus, &v.DueAt, &v.LegalDueAt,
 			&v.ResultAt, &v.HubReceivedAt, &v.TakenBy, &taken, &v.TakenAt, &record)
 	if noRows(err) {
@@ -342,16 +356,24 @@ func (s *Server) Dossier(ctx context.Context, id string) (DossierView, error) {
 	return v, nil
 }
 
-// OpenDossierBlob opens a blob for staff: any blob a dossier references (a
-// scan or a result paper). Anything else is ErrNotFound, like a device's
-// download of another commune's file.
-func (s *Server) OpenDossierBlob(ctx context.Context, sum string) (io.ReadSeekCloser, int64, error) {
+// OpenDossierBlob opens a blob for staff: any blob a dossier st may see
+// references (a scan or a result paper). Anything else is ErrNotFound,
+// like a device's download of another commune's file: the same content
+// referenced by a dossier in st's scope and one outside it is served, as it
+// is the same file.
+func (s *Server) OpenDossierBlob(ctx context.Context, st Staff, sum string) (io.ReadSeekCloser, int64, error) {
 	if !wire.ValidSHA256(sum) {
 		return nil, 0, fmt.Errorf("blob %q: %w", sum, ErrNotFound)
 	}
+	sc, err := s.scopeOf(ctx, st)
+	if err != nil {
+		return nil, 0, fmt.Errorf("blob %s: %w", sum, err)
+	}
+	args := []any{sum}
 	var size int64
-	err := s.db.QueryRow(ctx, `SELECT b.size FROM blobs b WHERE b.sha256 = $1
-		AND EXISTS (SELECT 1 FROM blob_refs r WHERE r.sha256 = b.sha256)`, sum).Scan(&size)
+	err = s.db.QueryRow(ctx, `SELECT b.size FROM blobs b WHERE b.sha256 = $1
+		AND EXISTS (SELECT 1 FROM blob_refs r JOIN dossiers d ON d.id = r.dossier_id
+			WHERE r.sha256 = b.sha256 AND `+sc.cond("d.agency_id", binder(&args))+`)`, args...).Scan(&size)
 	if noRows(err) {
 		return nil, 0, fmt.Errorf("blob %s: %w", sum, ErrNotFound)
 	}

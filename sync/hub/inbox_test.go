@@ -14,6 +14,7 @@ func at(day, hour int) time.Time { return time.Date(2026, 3, day, hour, 0, 0, 0,
 
 func TestInbox(t *testing.T) {
 	e := newEnv(t)
+	prov := e.staffUser("canbo.tinh", RoleStaff) // the province: every commune
 	ctx := context.Background()
 	a, b := e.enrol(communeA), e.enrol(communeB)
 	var ds []wire.Dossier
@@ -38,7 +39,7 @@ func TestInbox(t *testing.T) {
 	var seen []InboxRow
 	after := ""
 	for pages := 0; ; pages++ {
-		pg, err := e.srv.Inbox(ctx, InboxFilter{Commune: communeA, After: after, Limit: 2})
+		pg, err := e.srv.Inbox(ctx, prov, InboxFilter{Commune: communeA, After: after, Limit: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,24 +76,24 @@ func TestInbox(t *testing.T) {
 		t.Fatalf("row: %+v", r)
 	}
 
-	all, err := e.srv.Inbox(ctx, InboxFilter{State: InboxAll})
+	all, err := e.srv.Inbox(ctx, prov, InboxFilter{State: InboxAll})
 	if err != nil || all.Total != len(ds)+2 || all.Next != "" {
 		t.Fatalf("every state of every commune: %d %q %v", all.Total, all.Next, err)
 	}
-	one, err := e.srv.Inbox(ctx, InboxFilter{State: "result_ready"})
+	one, err := e.srv.Inbox(ctx, prov, InboxFilter{State: "result_ready"})
 	if err != nil || one.Total != 1 || one.Rows[0].ID != done.ID {
 		t.Fatalf("result_ready: %+v %v", one, err)
 	}
-	other, err := e.srv.Inbox(ctx, InboxFilter{Commune: communeB})
+	other, err := e.srv.Inbox(ctx, prov, InboxFilter{Commune: communeB})
 	if err != nil || other.Total != 1 || other.Rows[0].ID != theirs.ID || other.Rows[0].CommuneCode != communeB {
 		t.Fatalf("commune B: %+v %v", other, err)
 	}
 	for _, bad := range []string{"garbage", "12.not-an-id", "x." + ds[0].ID} {
-		if _, err := e.srv.Inbox(ctx, InboxFilter{After: bad}); !errors.Is(err, ErrBadCursor) {
+		if _, err := e.srv.Inbox(ctx, prov, InboxFilter{After: bad}); !errors.Is(err, ErrBadCursor) {
 			t.Errorf("cursor %q: %v", bad, err)
 		}
 	}
-	cs, err := e.srv.Communes(ctx)
+	cs, err := e.srv.Communes(ctx, prov)
 	if err != nil || len(cs) != 2 || cs[0].Code != communeA || cs[1].Code != communeB {
 		t.Fatalf("communes: %+v %v", cs, err)
 	}
@@ -103,6 +104,7 @@ func TestInbox(t *testing.T) {
 // events, and the result papers, as its files; only referenced blobs open.
 func TestDossierView(t *testing.T) {
 	e := newEnv(t)
+	prov := e.staffUser("canbo.tinh", RoleStaff) // the province: every commune
 	ctx := context.Background()
 	c := e.enrol(communeA)
 	scan, later := pdf(1500), pdf(900)
@@ -120,7 +122,7 @@ func TestDossierView(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := e.srv.Dossier(ctx, d.ID)
+	v, err := e.srv.Dossier(ctx, prov, d.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +138,7 @@ func TestDossierView(t *testing.T) {
 		v.Files[1].SHA256 != wire.SumHex(later) || v.Files[1].Component != "Giấy chứng sinh" || v.Files[1].Result {
 		t.Fatalf("files: %+v", v.Files)
 	}
-	f, size, err := e.srv.OpenDossierBlob(ctx, wire.SumHex(later))
+	f, size, err := e.srv.OpenDossierBlob(ctx, prov, wire.SumHex(later))
 	if err != nil || size != int64(len(later)) {
 		t.Fatalf("open a scan: %v", err)
 	}
@@ -150,11 +152,11 @@ func TestDossierView(t *testing.T) {
 	stray := pdf(100)
 	c.upload(stray, 1<<20)
 	for _, sum := range []string{wire.SumHex(stray), "../../etc/passwd", wire.SumHex([]byte("none"))} {
-		if _, _, err := e.srv.OpenDossierBlob(ctx, sum); !errors.Is(err, ErrNotFound) {
+		if _, _, err := e.srv.OpenDossierBlob(ctx, prov, sum); !errors.Is(err, ErrNotFound) {
 			t.Errorf("blob %q: %v", sum, err)
 		}
 	}
-	if _, err := e.srv.Dossier(ctx, newID()); !errors.Is(err, ErrNotFound) {
+	if _, err := e.srv.Dossier(ctx, prov, newID()); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("unknown dossier: %v", err)
 	}
 }
@@ -162,6 +164,7 @@ func TestDossierView(t *testing.T) {
 // TestIndicators checks the per-commune numbers against a hand count.
 func TestIndicators(t *testing.T) {
 	e := newEnv(t)
+	prov := e.staffUser("canbo.tinh", RoleStaff) // the province: every commune
 	ctx := context.Background()
 	if err := e.srv.UpsertAgency(ctx, Agency{Code: "000.19.22.H56", Name: "UBND xã Quảng Vinh", Kind: "commune", Level: 2, ParentCode: "H56"}); err != nil {
 		t.Fatal(err)
@@ -217,7 +220,7 @@ func TestIndicators(t *testing.T) {
 
 	e.srv.cfg.Now = func() time.Time { return at(6, 10) }
 	from, to := time.Date(2026, 3, 1, 0, 0, 0, 0, ict), time.Date(2026, 4, 1, 0, 0, 0, 0, ict)
-	rows, err := e.srv.Indicators(ctx, &from, &to)
+	rows, err := e.srv.Indicators(ctx, prov, &from, &to)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +255,7 @@ func TestIndicators(t *testing.T) {
 		t.Fatal("an on-time rate without dossiers")
 	}
 	// Unbounded: the dossier received in February counts too.
-	all, err := e.srv.Indicators(ctx, nil, nil)
+	all, err := e.srv.Indicators(ctx, prov, nil, nil)
 	if err != nil || all[0].Received != 7 {
 		t.Fatalf("unbounded: %+v %v", all[0], err)
 	}

@@ -52,10 +52,15 @@ func (c CommuneIndicators) DigitisedRate() (float64, bool) {
 	return float64(c.Digitised) / float64(c.Received), true
 }
 
-// Indicators computes every commune's indicators for dossiers received in
-// [from, to) (a nil bound is open) at the moment now.
-func (s *Server) Indicators(ctx context.Context, from, to *time.Time) ([]CommuneIndicators, error) {
+// Indicators computes the indicators of every commune st may see, for
+// dossiers received in [from, to) (a nil bound is open) at the moment now.
+func (s *Server) Indicators(ctx context.Context, st Staff, from, to *time.Time) ([]CommuneIndicators, error) {
 	now := s.cfg.Now()
+	sc, err := s.scopeOf(ctx, st)
+	if err != nil {
+		return nil, fmt.Errorf("indicators: %w", err)
+	}
+	args := []any{string(lifecycle.StateRefused), from, to, runningStates, now}
 	rows, err := s.db.Query(ctx, `
 		WITH d AS (
 			SELECT agency_id, state, legal_due_at, result_at, has_scan FROM dossiers
@@ -73,9 +78,8 @@ func (s *Server) Indicators(ctx context.Context, from, to *time.Time) ([]Commune
 			(SELECT count(*) FROM devices dv WHERE dv.agency_id = a.id AND dv.status = 'active'),
 			(SELECT max(dv.last_seen_at) FROM devices dv WHERE dv.agency_id = a.id)
 		FROM agencies a LEFT JOIN d ON d.agency_id = a.id
-		WHERE `+communeSelection+`
-		GROUP BY a.id ORDER BY a.name, a.code`,
-		string(lifecycle.StateRefused), from, to, runningStates, now)
+		WHERE `+communeSelection+` AND `+sc.cond("a.id", binder(&args))+`
+		GROUP BY a.id ORDER BY a.name, a.code`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("indicators: %w", err)
 	}

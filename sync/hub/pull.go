@@ -226,7 +226,15 @@ func (s *Server) recordChange(ctx context.Context, in ChangeInput, hook changeHo
 		var record []byte
 		err := tx.QueryRow(ctx, "SELECT record FROM changes WHERE id = $1", in.ID).Scan(&record)
 		if err == nil {
-			return json.Unmarshal(record, &out)
+			if err := json.Unmarshal(record, &out); err != nil {
+				return err
+			}
+			if out.DossierID != in.DossierID {
+				// A change ID is never reused for another dossier: answering
+				// the first record would report a change that did not happen.
+				return fmt.Errorf("change %s is of another dossier: %w", in.ID, ErrConflict)
+			}
+			return nil
 		}
 		if !noRows(err) {
 			return err

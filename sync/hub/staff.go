@@ -50,7 +50,8 @@ type Staff struct {
 	Username   string
 	FullName   string
 	Role       string
-	AgencyCode string // the agency the official acts for; may be empty
+	AgencyID   int64  // the agency the official acts for; 0: none (sees nothing unless admin)
+	AgencyCode string // its code; empty when none
 	AgencyName string
 }
 
@@ -166,7 +167,7 @@ func (s *Server) CreateStaff(ctx context.Context, n NewStaff) (Staff, error) {
 		if err != nil {
 			return Staff{}, fmt.Errorf("staff %q: %w", st.Username, err)
 		}
-		agencyID = &id
+		agencyID, st.AgencyID = &id, id
 	}
 	err := s.db.QueryRow(ctx, `
 		INSERT INTO staff_users (username, full_name, password_hash, role, agency_id) VALUES ($1, $2, $3, $4, $5)
@@ -246,12 +247,12 @@ func (s *Server) StaffLogin(ctx context.Context, username, password string) (Sta
 			locked   *time.Time
 		)
 		err := tx.QueryRow(ctx, `
-			SELECT u.id, u.username, u.full_name, u.role, coalesce(a.code, ''), coalesce(a.name, ''),
+			SELECT u.id, u.username, u.full_name, u.role, coalesce(a.id, 0), coalesce(a.code, ''), coalesce(a.name, ''),
 				u.password_hash, u.disabled, u.failed_logins, u.locked_until
 			FROM staff_users u LEFT JOIN agencies a ON a.id = u.agency_id
 			WHERE u.username = $1 FOR UPDATE OF u`, username).
-			Scan(&sess.Staff.ID, &sess.Staff.Username, &sess.Staff.FullName, &sess.Staff.Role, &sess.Staff.AgencyCode,
-				&sess.Staff.AgencyName, &hash, &disabled, &failed, &locked)
+			Scan(&sess.Staff.ID, &sess.Staff.Username, &sess.Staff.FullName, &sess.Staff.Role, &sess.Staff.AgencyID,
+				&sess.Staff.AgencyCode, &sess.Staff.AgencyName, &hash, &disabled, &failed, &locked)
 		if noRows(err) {
 			staffPasswordMatches(dummyStaffHash, password)
 			outcome = ErrBadCredentials
@@ -311,12 +312,13 @@ func (s *Server) StaffSessionOf(ctx context.Context, token string) (StaffSession
 	now := s.cfg.Now()
 	sess := StaffSession{Token: token}
 	err := s.db.QueryRow(ctx, `
-		SELECT ss.csrf_token, ss.expires_at, u.id, u.username, u.full_name, u.role, coalesce(a.code, ''), coalesce(a.name, '')
+		SELECT ss.csrf_token, ss.expires_at, u.id, u.username, u.full_name, u.role, coalesce(a.id, 0), coalesce(a.code, ''),
+			coalesce(a.name, '')
 		FROM staff_sessions ss JOIN staff_users u ON u.id = ss.user_id LEFT JOIN agencies a ON a.id = u.agency_id
 		WHERE ss.token_sha256 = $1 AND ss.expires_at > $2 AND NOT u.disabled
 		  AND (u.locked_until IS NULL OR u.locked_until <= $2)`, tokenHash(token), now).
 		Scan(&sess.CSRF, &sess.Expires, &sess.Staff.ID, &sess.Staff.Username, &sess.Staff.FullName, &sess.Staff.Role,
-			&sess.Staff.AgencyCode, &sess.Staff.AgencyName)
+			&sess.Staff.AgencyID, &sess.Staff.AgencyCode, &sess.Staff.AgencyName)
 	if noRows(err) {
 		return StaffSession{}, ErrNoSession
 	}
@@ -338,5 +340,22 @@ func (s *Server) StaffLogout(ctx context.Context, token string) error {
 	if _, err := s.db.Exec(ctx, "DELETE FROM staff_sessions WHERE token_sha256 = $1", tokenHash(token)); err != nil {
 		return fmt.Errorf("staff logout: %w", err)
 	}
+	return nil
+}
+
+// SetStaffAgency assigns the agency an official acts for, which is also
+// the subtree of communes they see (scope.go). Sessions read the agency on
+// every request, so the new scope applies at the official's next page.
+func (s *Server) SetStaffAgency(ctx context.Context, username, agencyCode string) error {
+	username = normUsername(username)
+	tag, err := s.db.Exec(ctx, `UPDATE staff_users SET agency_id = (SELECT id FROM agencies WHERE code = $2), updated_at = now()
+		WHERE username = $1 AND EXISTS (SELECT 1 FROM agencies WHERE code = $2)`, username, strings.TrimSpace(agencyCode))
+	if err != nil {
+		return fmt.Errorf("staff %q: agency %q: %w", username, agencyCode, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("staff %q or agency %q: %w", username, agencyCode, ErrNotFound)
+	}
+	s.log.Info("staff agency set", "username", username, "agency", agencyCode)
 	return nil
 }

@@ -146,7 +146,18 @@ func (s *Server) Take(ctx context.Context, a StaffAction) (wire.Change, error) {
 	default:
 		return wire.Change{}, fmt.Errorf("take on %s: %w", a.ExpectState, ErrNotAllowed)
 	}
-	return s.recordChange(ctx, in, takeOver(a.Staff, s.cfg.Now(), true))
+	return s.staffChange(ctx, a.Staff, in, takeOver(a.Staff, s.cfg.Now(), true))
+}
+
+// staffChange records a staff action's change once the dossier is in the
+// official's scope: one outside it is ErrNotFound, checked before the
+// change ID is looked up, so not even a replayed ID reaches another
+// subtree's dossier.
+func (s *Server) staffChange(ctx context.Context, st Staff, in ChangeInput, hook changeHook) (wire.Change, error) {
+	if err := s.CheckDossierScope(ctx, st, in.DossierID); err != nil {
+		return wire.Change{}, err
+	}
+	return s.recordChange(ctx, in, hook)
 }
 
 // MaxNoteRunes bounds notes, reasons and paper names typed by staff.
@@ -174,7 +185,7 @@ func (s *Server) AddNote(ctx context.Context, a StaffAction, note string) (wire.
 		return wire.Change{}, err
 	}
 	in.Kind = wire.ChangeNote
-	return s.recordChange(ctx, in, nil)
+	return s.staffChange(ctx, a.Staff, in, nil)
 }
 
 // RequestSupplement asks the applicant, through the commune, for the
@@ -202,7 +213,7 @@ func (s *Server) RequestSupplement(ctx context.Context, a StaffAction, items []s
 	if err := moveTo(&in, wire.ChangeStatus, lifecycle.ActionRequestSupplement); err != nil {
 		return wire.Change{}, err
 	}
-	return s.recordChange(ctx, in, takeOver(a.Staff, s.cfg.Now(), false))
+	return s.staffChange(ctx, a.Staff, in, takeOver(a.Staff, s.cfg.Now(), false))
 }
 
 // RecordResult attaches the result papers (already in the blob store, see
@@ -227,7 +238,7 @@ func (s *Server) RecordResult(ctx context.Context, a StaffAction, papers []wire.
 	if err := moveTo(&in, wire.ChangeResult, lifecycle.ActionRecordResult); err != nil {
 		return wire.Change{}, err
 	}
-	return s.recordChange(ctx, in, takeOver(a.Staff, s.cfg.Now(), false))
+	return s.staffChange(ctx, a.Staff, in, takeOver(a.Staff, s.cfg.Now(), false))
 }
 
 // Errors of PutResultPaper.

@@ -61,7 +61,7 @@ func TestStaffActions(t *testing.T) {
 	if again, err := e.srv.Take(ctx, take); err != nil || again.ID != ch.ID || !again.At.Equal(ch.At) {
 		t.Fatalf("double submit: %+v %v", again, err)
 	}
-	v, err := e.srv.Dossier(ctx, d.ID)
+	v, err := e.srv.Dossier(ctx, me, d.ID)
 	if err != nil || v.State != "processing" || v.TakenByID != me.ID || v.TakenBy != me.FullName || v.TakenAt == nil {
 		t.Fatalf("after take: %+v %v", v, err)
 	}
@@ -142,7 +142,7 @@ func TestStaffActions(t *testing.T) {
 	if again, err := e.srv.RecordResult(ctx, done, result, "Đã ký số"); err != nil || again.ID != res.ID {
 		t.Fatalf("double submit of the result: %+v %v", again, err)
 	}
-	v2, err := e.srv.Dossier(ctx, d2.ID)
+	v2, err := e.srv.Dossier(ctx, me, d2.ID)
 	if err != nil || v2.State != "result_ready" || v2.ResultAt == nil || !v2.ResultAt.Equal(res.At) {
 		t.Fatalf("after the result: %+v %v", v2, err)
 	}

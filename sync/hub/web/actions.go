@@ -98,6 +98,12 @@ func (u *UI) result(w http.ResponseWriter, r *http.Request, sess *hub.StaffSessi
 		u.refuse(w, r, sess, "Hãy chọn một tệp PDF kết quả.", in)
 		return
 	}
+	// The paper is stored only for a dossier the official may act on: one
+	// outside their communes is 404 before a byte is written.
+	if err := u.hub.CheckDossierScope(r.Context(), sess.Staff, r.PathValue("id")); err != nil {
+		u.done(w, r, sess, err, "", in)
+		return
+	}
 	f, err := files[0].Open()
 	if err != nil {
 		u.internal(w, r, sess, "result upload", err)

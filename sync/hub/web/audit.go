@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"motcua/sync/hub"
 )
 
 // auditCell is one device's audit chain on the "Chỉ số theo xã" page.
@@ -35,10 +37,11 @@ var conflictCauses = map[string]string{
 	"altered":        "nội dung không khớp mã băm",
 }
 
-// auditCells groups the hub's audit chains by commune code; admin says
-// whether the viewer may acknowledge conflicts.
-func (u *UI) auditCells(ctx context.Context, now time.Time, admin bool) (map[string][]auditCell, error) {
-	chains, err := u.hub.AuditChains(ctx)
+// auditCells groups the audit chains of the communes st may see by
+// commune code; only an admin may acknowledge conflicts.
+func (u *UI) auditCells(ctx context.Context, now time.Time, st hub.Staff) (map[string][]auditCell, error) {
+	admin := st.Admin()
+	chains, err := u.hub.AuditChainsFor(ctx, st)
 	if err != nil {
 		return nil, err
 	}

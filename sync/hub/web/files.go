@@ -39,9 +39,9 @@ func sniff(head []byte) string {
 // API.
 func (u *UI) file(w http.ResponseWriter, r *http.Request, sess *hub.StaffSession) {
 	sum := r.PathValue("sum")
-	f, _, err := u.hub.OpenDossierBlob(r.Context(), sum)
+	f, _, err := u.hub.OpenDossierBlob(r.Context(), sess.Staff, sum)
 	if errors.Is(err, hub.ErrNotFound) {
-		u.errorPage(w, r, sess, http.StatusNotFound, "Không tìm thấy tệp", "Tệp này không thuộc hồ sơ nào trên máy chủ tỉnh.")
+		u.errorPage(w, r, sess, http.StatusNotFound, "Không tìm thấy tệp", "Tệp này không thuộc hồ sơ nào bạn được xem trên máy chủ tỉnh.")
 		return
 	}
 	if err != nil {

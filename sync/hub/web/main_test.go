@@ -88,7 +88,7 @@ func newEnv(t *testing.T, tls bool, cfg Config) *env {
 	}
 	for _, s := range []hub.NewStaff{
 		{Username: "canbo", FullName: "Lê Thu Hà", AgencyCode: "H56", Password: password},
-		{Username: "canbo2", FullName: "Phạm Quốc Việt", Password: password},
+		{Username: "canbo2", FullName: "Phạm Quốc Việt", AgencyCode: "H56", Password: password},
 		{Username: "quantri", FullName: "Trịnh Minh Đức", Role: hub.RoleAdmin, Password: password},
 	} {
 		if _, err := h.CreateStaff(ctx, s); err != nil {

@@ -35,6 +35,15 @@ func (u *UI) deadline(state string, due *time.Time, now time.Time) (flag, label 
 	return "", ""
 }
 
+// msgUnassigned tells an official without an agency why they see nothing
+// (hub.Staff.Unassigned) and what to do about it.
+const msgUnassigned = "Tài khoản của bạn chưa được gán cơ quan nên chưa xem được hồ sơ của xã nào. " +
+	"Hãy đề nghị quản trị viên máy chủ tỉnh gán cơ quan cho tài khoản (hub staff --set-agency)."
+
+// msgNoDossier answers a dossier that does not exist and one outside the
+// official's communes alike: the page does not reveal which.
+const msgNoDossier = "Hồ sơ này không có trên máy chủ tỉnh hoặc không thuộc các xã bạn được xem."
+
 type option struct {
 	Value, Label string
 	Selected     bool
@@ -79,7 +88,7 @@ func (u *UI) inbox(w http.ResponseWriter, r *http.Request, sess *hub.StaffSessio
 	if f.State != hub.InboxOpen && f.State != hub.InboxAll && !lifecycle.State(f.State).Valid() {
 		f.State = hub.InboxOpen
 	}
-	pg, err := u.hub.Inbox(r.Context(), f)
+	pg, err := u.hub.Inbox(r.Context(), sess.Staff, f)
 	if errors.Is(err, hub.ErrBadCursor) {
 		http.Redirect(w, r, inboxURL(f.Commune, f.State, ""), http.StatusSeeOther)
 		return
@@ -88,7 +97,7 @@ func (u *UI) inbox(w http.ResponseWriter, r *http.Request, sess *hub.StaffSessio
 		u.internal(w, r, sess, "inbox", err)
 		return
 	}
-	communes, err := u.hub.Communes(r.Context())
+	communes, err := u.hub.Communes(r.Context(), sess.Staff)
 	if err != nil {
 		u.internal(w, r, sess, "inbox communes", err)
 		return
@@ -116,7 +125,11 @@ func (u *UI) inbox(w http.ResponseWriter, r *http.Request, sess *hub.StaffSessio
 	if f.After != "" {
 		d.FirstURL = inboxURL(f.Commune, f.State, "")
 	}
-	u.render(w, r, http.StatusOK, "inbox", page{Title: "Hồ sơ đến", Nav: "inbox", Staff: &sess.Staff, CSRF: sess.CSRF, Data: d})
+	p := page{Title: "Hồ sơ đến", Nav: "inbox", Staff: &sess.Staff, CSRF: sess.CSRF, Data: d}
+	if sess.Staff.Unassigned() {
+		p.Error = msgUnassigned
+	}
+	u.render(w, r, http.StatusOK, "inbox", p)
 }
 
 // formIDs are the change IDs the action forms of one rendering carry: a
@@ -157,9 +170,9 @@ func (u *UI) dossier(w http.ResponseWriter, r *http.Request, sess *hub.StaffSess
 // showDossier renders a dossier, with msg and the official's input after a
 // failed action.
 func (u *UI) showDossier(w http.ResponseWriter, r *http.Request, sess *hub.StaffSession, status int, msg string, in formInput) {
-	v, err := u.hub.Dossier(r.Context(), r.PathValue("id"))
+	v, err := u.hub.Dossier(r.Context(), sess.Staff, r.PathValue("id"))
 	if errors.Is(err, hub.ErrNotFound) {
-		u.errorPage(w, r, sess, http.StatusNotFound, "Không tìm thấy hồ sơ", "Hồ sơ này không có trên máy chủ tỉnh.")
+		u.errorPage(w, r, sess, http.StatusNotFound, "Không tìm thấy hồ sơ", msgNoDossier)
 		return
 	}
 	if err != nil {
@@ -240,13 +253,13 @@ func (u *UI) showCommunes(w http.ResponseWriter, r *http.Request, sess *hub.Staf
 			d.Problem = "Ngày kết thúc không hợp lệ (dd/mm/yyyy)."
 		}
 	}
-	rows, err := u.hub.Indicators(r.Context(), from, to)
+	rows, err := u.hub.Indicators(r.Context(), sess.Staff, from, to)
 	if err != nil {
 		u.internal(w, r, sess, "indicators", err)
 		return
 	}
 	now := u.cfg.Now()
-	audits, err := u.auditCells(r.Context(), now, sess.Staff.Admin())
+	audits, err := u.auditCells(r.Context(), now, sess.Staff)
 	if err != nil {
 		u.internal(w, r, sess, "audit chains", err)
 		return
@@ -262,9 +275,12 @@ func (u *UI) showCommunes(w http.ResponseWriter, r *http.Request, sess *hub.Staf
 		d.Rows = append(d.Rows, row)
 	}
 	p := page{Title: "Chỉ số theo xã", Nav: "communes", Staff: &sess.Staff, CSRF: sess.CSRF, Error: d.Problem, Data: d}
-	if msg != "" {
+	switch {
+	case msg != "":
 		p.Error = msg
-	} else if q.Get("da") == "xac-nhan" {
+	case sess.Staff.Unassigned():
+		p.Error = msgUnassigned
+	case q.Get("da") == "xac-nhan":
 		p.Flash = "Đã ghi nhận xác nhận sai lệch nhật ký. Sai lệch vẫn được lưu và hiển thị; sai lệch mới sẽ cần xác nhận lại."
 	}
 	u.render(w, r, status, "communes", p)

@@ -222,7 +222,7 @@ func errKind(err error) (int, string) {
 	case errors.Is(err, hub.ErrNotPDF):
 		return http.StatusUnprocessableEntity, "Tệp kết quả phải là tệp PDF."
 	case errors.Is(err, hub.ErrNotFound):
-		return http.StatusNotFound, "Không tìm thấy hồ sơ."
+		return http.StatusNotFound, msgNoDossier
 	case errors.Is(err, hub.ErrInvalid):
 		return http.StatusUnprocessableEntity, "Thông tin nhập chưa hợp lệ."
 	}
