@@ -19,7 +19,9 @@
 //	         of the PDF), skew estimate over ±5° and correction.
 //	ocr      a Recognizer (scanning/tesseract), one per worker, kept across
 //	         documents; pages that look sideways, or read with low
-//	         confidence, are asked for their orientation and turned. PDF
+//	         confidence, are asked for their orientation and turned. An
+//	         upright page is read within the box of its marks, padded
+//	         (ocrBounds: the empty margins cost time and yield dust). PDF
 //	         pages with their own text layer are not OCR'd. Noise "words"
 //	         from dust and JPEG artefacts are dropped.
 //	barcode  every QR code on the page; a dossier payload
