@@ -55,6 +55,7 @@ func Running(state string) bool {
 type InboxFilter struct {
 	Commune string // agency code; empty: every commune
 	State   string // InboxOpen, InboxAll or a dossier state
+	Query   string // free text: code, applicant name, procedure (search.go); empty: no search
 	After   string // InboxPage.Next of the previous page
 	Limit   int    // 1–200; default 50
 }
@@ -115,6 +116,9 @@ func (s *Server) Inbox(ctx context.Context, st Staff, f InboxFilter) (InboxPage,
 	where = append(where, sc.cond("d.agency_id", arg))
 	if f.Commune != "" {
 		where = append(where, "a.code = "+arg(f.Commune))
+	}
+	if cond, ok := searchCond(f.Query, arg); ok {
+		where = append(where, cond)
 	}
 	switch f.State {
 	case InboxOpen:

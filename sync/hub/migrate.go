@@ -49,6 +49,12 @@ func migrations() ([]migration, error) {
 	return out, nil
 }
 
+// migrationSteps are Go steps that run after a migration's SQL, in its
+// transaction: backfills that need the desk's Go rules (app/vntext).
+var migrationSteps = map[int]func(context.Context, pgx.Tx) error{
+	8: backfillSearchWords,
+}
+
 // migrationLock is the advisory lock key that serialises hubs migrating the
 // same database at once (two replicas starting together).
 const migrationLock = 0x6d6f74637561 // "motcua"
@@ -89,6 +95,11 @@ func Migrate(ctx context.Context, db *pgxpool.Pool) (int, error) {
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, m.sql); err != nil {
 				return err
+			}
+			if step := migrationSteps[m.version]; step != nil {
+				if err := step(ctx, tx); err != nil {
+					return err
+				}
 			}
 			_, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name)
 			return err

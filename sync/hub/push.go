@@ -235,11 +235,12 @@ func (s *Server) putDossier(ctx context.Context, tx pgx.Tx, dev device, d *wire.
 	var hubAt time.Time
 	err := tx.QueryRow(ctx, `
 		INSERT INTO dossiers (id, agency_id, code, procedure_code, state, national_status,
-			received_at, due_at, legal_due_at, record, content_sha256, device_id, has_scan)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12)
+			received_at, due_at, legal_due_at, record, content_sha256, device_id, has_scan, search_words)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12, $13)
 		ON CONFLICT DO NOTHING RETURNING hub_received_at`,
 		d.ID, dev.AgencyID, d.Code, d.Procedure.Code, d.Status.State, d.Status.National,
-		d.ReceivedAt, d.DueAt, it.record, it.hash, dev.ID, len(it.sums) > 0).Scan(&hubAt)
+		d.ReceivedAt, d.DueAt, it.record, it.hash, dev.ID, len(it.sums) > 0,
+		searchWords(d.Code, d.Procedure.Code, d.Applicant.Name, d.Procedure.Name)).Scan(&hubAt)
 	if err == nil {
 		if len(it.sums) > 0 {
 			if _, err := tx.Exec(ctx, `INSERT INTO blob_refs (sha256, dossier_id)

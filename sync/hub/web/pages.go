@@ -55,6 +55,7 @@ type inboxRow struct {
 }
 
 type inboxData struct {
+	Query    string // the search as typed
 	Communes []option
 	States   []option
 	Rows     []inboxRow
@@ -64,9 +65,13 @@ type inboxData struct {
 	FirstURL string
 }
 
-// inboxURL keeps the filters in the paging links.
-func inboxURL(commune, state, after string) string {
+// inboxURL keeps the search and the filters in the paging links.
+func inboxURL(f hub.InboxFilter, after string) string {
 	q := url.Values{}
+	if f.Query != "" {
+		q.Set("tim", f.Query)
+	}
+	commune, state := f.Commune, f.State
 	if commune != "" {
 		q.Set("xa", commune)
 	}
@@ -84,13 +89,16 @@ func inboxURL(commune, state, after string) string {
 
 func (u *UI) inbox(w http.ResponseWriter, r *http.Request, sess *hub.StaffSession) {
 	q := r.URL.Query()
-	f := hub.InboxFilter{Commune: q.Get("xa"), State: q.Get("trang-thai"), After: q.Get("sau")}
+	f := hub.InboxFilter{Commune: q.Get("xa"), State: q.Get("trang-thai"), After: q.Get("sau"), Query: strings.TrimSpace(q.Get("tim"))}
+	if r := []rune(f.Query); len(r) > hub.MaxSearchRunes {
+		f.Query = string(r[:hub.MaxSearchRunes])
+	}
 	if f.State != hub.InboxOpen && f.State != hub.InboxAll && !lifecycle.State(f.State).Valid() {
 		f.State = hub.InboxOpen
 	}
 	pg, err := u.hub.Inbox(r.Context(), sess.Staff, f)
 	if errors.Is(err, hub.ErrBadCursor) {
-		http.Redirect(w, r, inboxURL(f.Commune, f.State, ""), http.StatusSeeOther)
+		http.Redirect(w, r, inboxURL(f, ""), http.StatusSeeOther)
 		return
 	}
 	if err != nil {
@@ -102,7 +110,7 @@ func (u *UI) inbox(w http.ResponseWriter, r *http.Request, sess *hub.StaffSessio
 		u.internal(w, r, sess, "inbox communes", err)
 		return
 	}
-	d := inboxData{Total: pg.Total, Filtered: f.Commune != "" || f.State != hub.InboxOpen}
+	d := inboxData{Query: f.Query, Total: pg.Total, Filtered: f.Commune != "" || f.State != hub.InboxOpen || f.Query != ""}
 	d.Communes = append(d.Communes, option{Value: "", Label: "Tất cả các xã", Selected: f.Commune == ""})
 	for _, c := range communes {
 		d.Communes = append(d.Communes, option{Value: c.Code, Label: c.Name, Selected: c.Code == f.Commune})
@@ -120,10 +128,10 @@ func (u *UI) inbox(w http.ResponseWriter, r *http.Request, sess *hub.StaffSessio
 		d.Rows = append(d.Rows, inboxRow{InboxRow: row, Flag: flag, FlagLabel: label})
 	}
 	if pg.Next != "" {
-		d.NextURL = inboxURL(f.Commune, f.State, pg.Next)
+		d.NextURL = inboxURL(f, pg.Next)
 	}
 	if f.After != "" {
-		d.FirstURL = inboxURL(f.Commune, f.State, "")
+		d.FirstURL = inboxURL(f, "")
 	}
 	p := page{Title: "Hồ sơ đến", Nav: "inbox", Staff: &sess.Staff, CSRF: sess.CSRF, Data: d}
 	if sess.Staff.Unassigned() {

@@ -136,3 +136,41 @@ func TestStaffSeeOnlyTheirCommunes(t *testing.T) {
 		t.Fatalf("scan without an agency: %d", p.status)
 	}
 }
+
+// TestInboxSearchBox: the search box finds by unaccented name, keeps the
+// query in the box and in the paging links, and never shows another
+// subtree's dossier.
+func TestInboxSearchBox(t *testing.T) {
+	e := newEnv(t, false, Config{})
+	ctx := context.Background()
+	_, _, dA := e.seeded() // Nguyễn Thị Hoà, commune A
+	devB := e.device(communeB)
+	dB := e.dossier(communeB, e.now().Add(72*time.Hour))
+	dB.Applicant.Name = "Lê Văn Tám"
+	devB.push(dB)
+	if _, err := e.hub.CreateStaff(ctx, hub.NewStaff{Username: "canbo.xa.b", FullName: "Đỗ Văn Nam", AgencyCode: communeB, Password: password}); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	b.login("canbo.xa.b")
+	p := b.get(pathInbox + "?tim=" + url.QueryEscape("le van tam"))
+	if p.status != http.StatusOK || !strings.Contains(p.body, dB.Code) || !strings.Contains(p.body, `name="tim" value="le van tam"`) {
+		t.Fatalf("search by unaccented name: %d\n%s", p.status, p.body)
+	}
+	for _, q := range []string{"hoa", "nguyen thi", dA.Code} {
+		// Rows link to their dossier by ID (the query itself is echoed).
+		if p := b.get(pathInbox + "?trang-thai=all&tim=" + url.QueryEscape(q)); strings.Contains(p.body, dA.ID) || strings.Contains(p.body, dB.ID) ||
+			!strings.Contains(p.body, "Không có hồ sơ nào khớp với") {
+			t.Fatalf("search %q from commune B shows: %s", q, p.body)
+		}
+	}
+	admin := e.browser()
+	admin.login("quantri")
+	if p := admin.get(pathInbox + "?tim=" + url.QueryEscape("NGUYEN THI HOA")); !strings.Contains(p.body, dA.Code) || strings.Contains(p.body, dB.Code) {
+		t.Fatal("the admin's search misses commune A's dossier or finds B's")
+	}
+	if u := inboxURL(hub.InboxFilter{Query: "lê văn", Commune: communeB, State: hub.InboxAll}, "123.abc"); !strings.Contains(u, "tim=l%C3%AA+v%C4%83n") ||
+		!strings.Contains(u, "sau=123.abc") || !strings.Contains(u, "xa=") {
+		t.Fatalf("paging link %q loses the search", u)
+	}
+}
