@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"sync"
 	"time"
 
 	"motcua/app/audit"
@@ -75,6 +76,10 @@ type server struct {
 	cfg     Config
 	log     *slog.Logger
 	started time.Time
+	// firstRunMu makes the first-run set-up and a restore from the
+	// first-run screen exclusive: neither can slip in while the other
+	// checks that the store is fresh and acts on it.
+	firstRunMu sync.Mutex
 }
 
 // New returns the API handler. It serves paths under /api/.

@@ -9,6 +9,7 @@ import (
 
 	"motcua/app/accounts"
 	"motcua/app/audit"
+	"motcua/app/backup"
 	"motcua/app/dossier"
 	"motcua/app/office"
 	"motcua/app/reception"
@@ -35,6 +36,9 @@ var publicRoutes = map[string]bool{
 	"GET /api/health": true, "GET /api/version": true,
 	"GET /api/session": true, "POST /api/session": true, "DELETE /api/session": true,
 	"GET /api/setup": true, "POST /api/setup": true,
+	// Only while the store is fresh, with the backup's recovery key, and
+	// limited like a login (restoreAtSetup).
+	"POST /api/setup/restore": true,
 }
 
 // routeRoles lists who may use a route; routes not listed need any
@@ -223,6 +227,9 @@ func viewUser(u accounts.User) userView {
 func (s *server) routeAccounts(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/setup", s.getSetup)
 	mux.HandleFunc("POST /api/setup", s.postSetup)
+	if s.cfg.Backups != nil {
+		mux.HandleFunc("POST /api/setup/restore", s.restoreAtSetup)
+	}
 	mux.HandleFunc("GET /api/session", s.getSession)
 	mux.HandleFunc("POST /api/session", s.login)
 	mux.HandleFunc("DELETE /api/session", s.logout)
@@ -237,15 +244,49 @@ func (s *server) routeAccounts(mux *http.ServeMux) {
 	}
 }
 
+// firstRunState is where the first run stands. It is the one check behind
+// the first-run routes (GET and POST /api/setup, POST /api/setup/restore).
+type firstRunState struct {
+	// needed: no account exists, so the set-up screen is shown.
+	needed bool
+	// fresh: besides, the store holds nothing made or received
+	// (backup.Service.Fresh), so another PC's backup may replace it.
+	fresh bool
+	// pending is a restore prepared for the next start; while it is there
+	// the set-up is not offered (the restore would replace its account).
+	pending *backup.Pending
+}
+
+func (s *server) firstRun(ctx context.Context) (firstRunState, error) {
+	has, err := s.cfg.Accounts.HasUsers(ctx)
+	if err != nil || has || s.cfg.Backups == nil {
+		return firstRunState{needed: !has}, err
+	}
+	st := firstRunState{needed: true}
+	if st.fresh, err = s.cfg.Backups.Fresh(ctx); err != nil {
+		return firstRunState{}, err
+	}
+	bs, err := s.cfg.Backups.Status(ctx)
+	if err != nil {
+		return firstRunState{}, err
+	}
+	st.pending = bs.PendingRestore
+	return st, nil
+}
+
 func (s *server) getSetup(w http.ResponseWriter, r *http.Request) {
-	has, err := s.cfg.Accounts.HasUsers(r.Context())
+	st, err := s.firstRun(r.Context())
 	if err != nil {
 		s.internal(w, r, "setup", err)
 		return
 	}
-	body := map[string]any{"needed": !has}
-	if !has {
+	body := map[string]any{"needed": st.needed}
+	if st.needed {
 		body["defaults"] = office.Defaults()
+		body["restoreAvailable"] = st.fresh && st.pending == nil
+		if st.pending != nil {
+			body["restorePending"] = st.pending
+		}
 	}
 	writeJSON(w, http.StatusOK, body)
 }
@@ -266,11 +307,20 @@ func (s *server) postSetup(w http.ResponseWriter, r *http.Request) {
 	if !decodeJSON(w, r, maxSettingsBody, &in) {
 		return
 	}
-	if has, err := s.cfg.Accounts.HasUsers(r.Context()); err != nil {
+	// Not while a restore from the first-run screen is being prepared.
+	if !s.firstRunMu.TryLock() {
+		writeErrorMsg(w, http.StatusConflict, codeBackupRunning, msgFirstRunRestoring)
+		return
+	}
+	defer s.firstRunMu.Unlock()
+	if st, err := s.firstRun(r.Context()); err != nil {
 		s.internal(w, r, "setup", err)
 		return
-	} else if has {
+	} else if !st.needed {
 		writeErrorMsg(w, http.StatusConflict, codeSetupDone, messages[codeSetupDone])
+		return
+	} else if st.pending != nil {
+		writeErrorMsg(w, http.StatusConflict, codeRestorePending, msgFirstRunRestorePending)
 		return
 	}
 	// Check both parts before writing either.

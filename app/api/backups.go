@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"motcua/app/audit"
 	"motcua/app/backup"
 	"motcua/app/store"
 	"motcua/app/vault"
@@ -20,6 +21,9 @@ type Backups interface {
 	BackupNow(ctx context.Context, by string) error
 	PrepareRestore(ctx context.Context, name, by string) (backup.Pending, error)
 	PrepareFrom(ctx context.Context, path, recoveryKey, by string, keepDevice bool) (backup.Pending, error)
+	// Fresh and PrepareFirstRun serve the first-run screen's restore.
+	Fresh(ctx context.Context) (bool, error)
+	PrepareFirstRun(ctx context.Context, path, recoveryKey string, keepDevice bool) (backup.Pending, error)
 	CancelRestore(ctx context.Context) error
 }
 
@@ -37,6 +41,12 @@ const (
 	codeBackupUnencrypted   = "backup_unencrypted"
 	codeRecoveryKeyRequired = "recovery_key_required"
 	codeRecoveryKeyWrong    = "recovery_key_wrong"
+	codeStoreNotFresh       = "store_not_fresh"
+)
+
+const (
+	msgFirstRunRestoring      = "Đang khôi phục thử bản sao lưu của máy cũ, vui lòng đợi xong."
+	msgFirstRunRestorePending = "Đã chuẩn bị khôi phục bản sao lưu của máy cũ. Hãy đóng phần mềm rồi mở lại để hoàn tất, sau đó đăng nhập bằng tài khoản của máy cũ."
 )
 
 func (s *server) routeBackups(mux *http.ServeMux) {
@@ -253,24 +263,77 @@ func (s *server) prepareRestoreFrom(w http.ResponseWriter, r *http.Request) {
 	}
 	u, _ := userFrom(r)
 	p, err := s.cfg.Backups.PrepareFrom(r.Context(), in.Path, in.RecoveryKey, u.ID, in.KeepDevice)
-	switch {
-	case err == nil:
-	case errors.Is(err, backup.ErrNotFound):
-		writeErrorMsg(w, http.StatusNotFound, codeBackupNotFound, fmt.Sprintf("Không tìm thấy bản sao lưu ở “%s”. Hãy nhập đường dẫn đầy đủ của thư mục sao lưu (ví dụ E:\\MotCua), một thư mục motcua-… trong đó, hoặc tệp store.mcbak; nếu là ổ USB, hãy cắm ổ vào máy.", in.Path))
-		return
-	case errors.Is(err, backup.ErrKeyRequired):
-		writeErrorMsg(w, http.StatusUnprocessableEntity, codeRecoveryKeyRequired, "Bản sao lưu này của máy khác: hãy nhập khóa khôi phục đã in khi cài đặt máy đó (hoặc khi tạo khóa mới).")
-		return
-	case errors.Is(err, vault.ErrBadSecret), errors.Is(err, vault.ErrLocked):
-		writeErrorMsg(w, http.StatusUnprocessableEntity, codeRecoveryKeyWrong, "Khóa khôi phục không đúng với bản sao lưu này. Hãy kiểm tra lại từng ký tự trên giấy đã in (bản sao lưu cũ hơn một lần tạo khóa mới cần khóa cũ). Dữ liệu hiện tại không bị ảnh hưởng.")
-		return
-	case errors.Is(err, backup.ErrUnencrypted):
-		writeErrorMsg(w, http.StatusConflict, codeBackupUnencrypted, "Bản sao lưu này do phiên bản cũ (chưa mã hóa dữ liệu) tạo ra; hãy khôi phục bằng lệnh \"motcua restore\" vào một thư mục dữ liệu trống (xem hướng dẫn bảo mật).")
-		return
-	default:
-		s.backupError(w, r, "prepare restore from path", err)
+	if err != nil {
+		s.restoreFromError(w, r, in.Path, err)
 		return
 	}
+	s.answerBackups(w, r, http.StatusOK, map[string]any{"pending": p, "message": restoreFromMessage(p)})
+}
+
+// restoreAtSetup is the first-run screen's "Khôi phục từ bản sao lưu của
+// máy cũ": PrepareFrom without an account, allowed only while the store is
+// fresh (firstRun, the set-up's own check, under firstRunMu so that a
+// set-up cannot run meanwhile) and authorised by the backup's recovery key.
+// POST /api/setup/restore shares the login's rate limit in LAN mode.
+func (s *server) restoreAtSetup(w http.ResponseWriter, r *http.Request) {
+	var in restoreFromRequest
+	if !decodeJSON(w, r, 8192, &in) {
+		return
+	}
+	if !s.firstRunMu.TryLock() {
+		writeErrorMsg(w, http.StatusConflict, codeBackupRunning, msgFirstRunRestoring)
+		return
+	}
+	defer s.firstRunMu.Unlock()
+	st, err := s.firstRun(r.Context())
+	switch {
+	case err != nil:
+		s.internal(w, r, "first-run restore", err)
+		return
+	case !st.needed:
+		writeErrorMsg(w, http.StatusConflict, codeSetupDone, messages[codeSetupDone]+" Quản trị viên khôi phục bản sao lưu ở màn hình Sao lưu.")
+		return
+	case st.pending != nil:
+		writeErrorMsg(w, http.StatusConflict, codeRestorePending, msgFirstRunRestorePending)
+		return
+	case !st.fresh:
+		writeErrorMsg(w, http.StatusConflict, codeStoreNotFresh, msgStoreNotFresh)
+		return
+	}
+	ctx := audit.WithActor(r.Context(), audit.Who{ID: backup.FirstRunActor, Role: "system"})
+	p, err := s.cfg.Backups.PrepareFirstRun(ctx, in.Path, in.RecoveryKey, in.KeepDevice)
+	if err != nil {
+		s.restoreFromError(w, r, in.Path, err)
+		return
+	}
+	s.log.Warn("restore of another PC's backup prepared from the first-run screen", "backup", p.Name, "from", p.From)
+	writeJSON(w, http.StatusOK, map[string]any{"pending": p, "message": restoreFromMessage(p)})
+}
+
+const msgStoreNotFresh = "Máy này đã có dữ liệu (tài khoản, hồ sơ hoặc tệp số hóa) nên không thể khôi phục từ màn hình thiết lập ban đầu. Hãy đăng nhập bằng tài khoản quản trị và khôi phục ở màn hình Sao lưu."
+
+// restoreFromError answers a refused restore of a backup chosen by path,
+// from the Sao lưu screen or the first-run screen alike.
+func (s *server) restoreFromError(w http.ResponseWriter, r *http.Request, path string, err error) {
+	switch {
+	case errors.Is(err, backup.ErrNotFound):
+		writeErrorMsg(w, http.StatusNotFound, codeBackupNotFound, fmt.Sprintf("Không tìm thấy bản sao lưu ở “%s”. Hãy nhập đường dẫn đầy đủ của thư mục sao lưu (ví dụ E:\\MotCua), một thư mục motcua-… trong đó, hoặc tệp store.mcbak; nếu là ổ USB, hãy cắm ổ vào máy.", path))
+	case errors.Is(err, backup.ErrKeyRequired):
+		writeErrorMsg(w, http.StatusUnprocessableEntity, codeRecoveryKeyRequired, "Bản sao lưu này của máy khác: hãy nhập khóa khôi phục đã in khi cài đặt máy đó (hoặc khi tạo khóa mới).")
+	case errors.Is(err, vault.ErrBadSecret), errors.Is(err, vault.ErrLocked):
+		writeErrorMsg(w, http.StatusUnprocessableEntity, codeRecoveryKeyWrong, "Khóa khôi phục không đúng với bản sao lưu này. Hãy kiểm tra lại từng ký tự trên giấy đã in (bản sao lưu cũ hơn một lần tạo khóa mới cần khóa cũ). Dữ liệu hiện tại không bị ảnh hưởng.")
+	case errors.Is(err, backup.ErrUnencrypted):
+		writeErrorMsg(w, http.StatusConflict, codeBackupUnencrypted, "Bản sao lưu này do phiên bản cũ (chưa mã hóa dữ liệu) tạo ra; hãy khôi phục bằng lệnh \"motcua restore\" vào một thư mục dữ liệu trống (xem hướng dẫn bảo mật).")
+	case errors.Is(err, backup.ErrNotFresh):
+		writeErrorMsg(w, http.StatusConflict, codeStoreNotFresh, msgStoreNotFresh)
+	default:
+		s.backupError(w, r, "prepare restore from path", err)
+	}
+}
+
+// restoreFromMessage says what a prepared restore of a backup chosen by
+// path will do, and what to do next.
+func restoreFromMessage(p backup.Pending) string {
 	msg := fmt.Sprintf("Đã kiểm tra và chuẩn bị khôi phục bản sao lưu %s (%d tệp số hóa). Hãy đóng phần mềm rồi mở lại để hoàn tất; dữ liệu hiện tại được giữ trong thư mục %s.",
 		p.Name, p.Verification.Blobs, p.Replaced)
 	if p.OtherPC {
@@ -282,7 +345,7 @@ func (s *server) prepareRestoreFrom(w http.ResponseWriter, r *http.Request) {
 	if n := p.Verification.MissingBlobs; n > 0 {
 		msg += fmt.Sprintf(" Lưu ý: tệp sao lưu này không kèm %d tệp số hóa mà dữ liệu cần.", n)
 	}
-	s.answerBackups(w, r, http.StatusOK, map[string]any{"pending": p, "message": msg})
+	return msg
 }
 
 func (s *server) cancelRestore(w http.ResponseWriter, r *http.Request) {

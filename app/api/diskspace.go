@@ -23,6 +23,7 @@ var newWork = map[string]bool{
 	"POST /api/backups":              true,
 	"POST /api/backups/restore":      true,
 	"POST /api/backups/restore-from": true,
+	"POST /api/setup/restore":        true,
 }
 
 // checkDiskSpace refuses new work early, before its body is read, when

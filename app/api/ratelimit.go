@@ -18,7 +18,8 @@ import (
 type RateLimits struct {
 	// Login limits POST /api/session (a token bucket per IP), on top of
 	// the per-account lock-out: it slows a password spray over many
-	// accounts from one PC.
+	// accounts from one PC. The first-run restore (POST /api/setup/restore),
+	// which tries a recovery key, takes from the same bucket.
 	Login      rate.Limit
 	LoginBurst int
 	// API limits every /api/ request per IP; generous, against a runaway
@@ -51,9 +52,13 @@ func (s *server) limitRate(next http.Handler) http.Handler {
 			return
 		}
 		now := time.Now()
-		if r.Method == http.MethodPost && r.URL.Path == "/api/session" {
+		if r.Method == http.MethodPost && (r.URL.Path == "/api/session" || r.URL.Path == "/api/setup/restore") {
 			if wait, ok := login.allow(ip, now); !ok {
-				tooMany(w, wait, "Có quá nhiều lần đăng nhập từ máy này. Vui lòng thử lại sau %d giây.")
+				msg := "Có quá nhiều lần đăng nhập từ máy này. Vui lòng thử lại sau %d giây."
+				if r.URL.Path != "/api/session" {
+					msg = "Có quá nhiều lần thử khóa khôi phục từ máy này. Vui lòng thử lại sau %d giây."
+				}
+				tooMany(w, wait, msg)
 				return
 			}
 		}

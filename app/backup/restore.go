@@ -116,6 +116,26 @@ func (s *Service) PrepareRestore(ctx context.Context, name, by string) (Pending,
 // key is vault.ErrBadSecret; nothing of the running data is changed
 // either way.
 func (s *Service) PrepareFrom(ctx context.Context, path, recoveryKey, by string, keepDevice bool) (Pending, error) {
+	return s.prepareFrom(ctx, fromRequest{path: path, recoveryKey: recoveryKey, by: by, keepDevice: keepDevice})
+}
+
+// PrepareFirstRun is PrepareFrom for the first-run screen of a new PC,
+// before any account exists: it is refused with ErrNotFresh unless the
+// store is fresh (Fresh) — checked before the backup is read and again
+// just before the prepared restore is committed —, and the backup is
+// always opened with recoveryKey, which is what authorises it
+// (ErrKeyRequired without one, even for a backup of this very vault, and
+// ErrUnencrypted for a backup that has no vault to open).
+func (s *Service) PrepareFirstRun(ctx context.Context, path, recoveryKey string, keepDevice bool) (Pending, error) {
+	return s.prepareFrom(ctx, fromRequest{path: path, recoveryKey: recoveryKey, by: FirstRunActor, keepDevice: keepDevice, firstRun: true})
+}
+
+type fromRequest struct {
+	path, recoveryKey, by string
+	keepDevice, firstRun  bool
+}
+
+func (s *Service) prepareFrom(ctx context.Context, r fromRequest) (Pending, error) {
 	if err := s.claim("restore"); err != nil {
 		return Pending{}, err
 	}
@@ -123,25 +143,38 @@ func (s *Service) PrepareFrom(ctx context.Context, path, recoveryKey, by string,
 	if err := s.noPending(); err != nil {
 		return Pending{}, err
 	}
-	src, err := Locate(path)
+	noKey := strings.TrimSpace(r.recoveryKey) == ""
+	if r.firstRun {
+		if noKey {
+			return Pending{}, fmt.Errorf("%w: first-run restore", ErrKeyRequired)
+		}
+		if err := s.mustBeFresh(); err != nil {
+			return Pending{}, err
+		}
+	}
+	src, err := Locate(r.path)
 	if err != nil {
 		return Pending{}, err
 	}
-	if src.VaultID() == s.cfg.VaultID {
-		return s.prepare(ctx, prepareJob{src: src, keys: s.own(), chain: s.liveChain, by: by, from: src.StoreFile})
+	if !r.firstRun && src.VaultID() == s.cfg.VaultID {
+		return s.prepare(ctx, prepareJob{src: src, keys: s.own(), chain: s.liveChain, by: r.by, from: src.StoreFile})
 	}
 	if src.Vault == nil {
 		return Pending{}, fmt.Errorf("%w: %s", ErrUnencrypted, src.Name)
 	}
-	if strings.TrimSpace(recoveryKey) == "" {
+	if noKey {
 		return Pending{}, fmt.Errorf("%w: %s", ErrKeyRequired, src.Name)
 	}
-	v, err := vault.UnlockFile(*src.Vault, vault.Options{RecoveryKey: recoveryKey})
+	v, err := vault.UnlockFile(*src.Vault, vault.Options{RecoveryKey: r.recoveryKey})
 	if err != nil {
 		return Pending{}, fmt.Errorf("backup %s: %w", src.Name, err)
 	}
-	return s.prepare(ctx, prepareJob{src: src, keys: KeysOf(v), chain: manifestChain(src.Manifest), by: by, from: src.StoreFile,
-		vault: v, vaultOpts: s.cfg.VaultOptions, forgetDevice: !keepDevice})
+	j := prepareJob{src: src, keys: KeysOf(v), chain: manifestChain(src.Manifest), by: r.by, from: src.StoreFile,
+		vault: v, vaultOpts: s.cfg.VaultOptions, forgetDevice: !r.keepDevice}
+	if r.firstRun {
+		j.beforeCommit = s.mustBeFresh
+	}
+	return s.prepare(ctx, j)
 }
 
 func (s *Service) noPending() error {
@@ -185,6 +218,9 @@ type prepareJob struct {
 	log          *slog.Logger
 	phase        func(string)
 	checkDisk    func(extra uint64) error
+	// beforeCommit, when set, may still refuse the verified copy just
+	// before it becomes the restore applied at the next start.
+	beforeCommit func() error
 }
 
 // prepare restores j.src into DATA/restore-pending.partial, verifies the
@@ -277,6 +313,11 @@ func prepare(ctx context.Context, j prepareJob) (Pending, error) {
 	if j.vault != nil {
 		if err := j.vault.Rebind(staging, j.vaultOpts); err != nil {
 			return Pending{}, dataError("prepare restore: vault", err)
+		}
+	}
+	if j.beforeCommit != nil {
+		if err := j.beforeCommit(); err != nil {
+			return Pending{}, err
 		}
 	}
 	if err := writeJSONFile(filepath.Join(staging, markerFile), p); err != nil {

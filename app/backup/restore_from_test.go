@@ -294,3 +294,24 @@ func flipByte(t *testing.T, p string) {
 		t.Fatal(err)
 	}
 }
+
+// TestPrepareFirstRunOnlyOnAFreshStore: the first-run restore refuses a
+// store that holds anything (here a scan's file reference), even with the
+// right key, and never goes without a key.
+func TestPrepareFirstRunOnlyOnAFreshStore(t *testing.T) {
+	old, name, key := oldPC(t)
+	pc := newDesk(t)
+	ctx := context.Background()
+	if ok, err := pc.svc.Fresh(ctx); ok || err != nil {
+		t.Fatalf("a desk with a scan is fresh: %v %v", ok, err)
+	}
+	if _, err := pc.svc.PrepareFirstRun(ctx, filepath.Join(old.folder, name), key, false); !errors.Is(err, ErrNotFresh) {
+		t.Fatalf("not fresh: %v", err)
+	}
+	if _, err := pc.svc.PrepareFirstRun(ctx, filepath.Join(old.folder, name), "", false); !errors.Is(err, ErrKeyRequired) {
+		t.Fatalf("no key: %v", err)
+	}
+	if p, _ := pc.svc.Pending(); p != nil {
+		t.Fatalf("a refused restore is pending: %+v", p)
+	}
+}
