@@ -136,9 +136,9 @@ async function oldPCBackup(office) {
   }
 }
 
-test("a new PC restores a dead PC's backup from the screen with its recovery key", async () => {
-  const old = await oldPCBackup({ ...OFFICE, communeName: 'Cam Phước Tây', parentAgency: 'UBND xã Cam Phước Tây' })
-  // A damaged copy and one from a newer version of the software.
+// badCopies makes, beside the old PC's backup, a damaged copy and one from a
+// newer version of the software.
+function badCopies(old) {
   const damaged = join(tempDir('motcua-e2e-damaged-'), old.name)
   cpSync(join(old.usb, old.name), damaged, { recursive: true })
   const storeFile = join(damaged, 'store.mcbak')
@@ -149,6 +149,28 @@ test("a new PC restores a dead PC's backup from the screen with its recovery key
   cpSync(join(old.usb, old.name), newer, { recursive: true })
   const manifest = JSON.parse(readFileSync(join(newer, 'manifest.json'), 'utf8'))
   writeFileSync(join(newer, 'manifest.json'), JSON.stringify({ ...manifest, schema: manifest.schema + 1 }))
+  return { damaged, newer }
+}
+
+// restoreTrier returns tryRestore(path, key, expect): it fills the restore
+// form's fields (#PREFIX.path, #PREFIX.key), submits, waits for the refusal
+// that says expect, and checks that nothing was prepared in data.
+function restoreTrier(page, form, prefix, data) {
+  const go = form.getByRole('button', { name: 'Kiểm tra và chuẩn bị khôi phục' })
+  return async (path, key, expect) => {
+    await page.locator(`#${prefix}\\.path`).fill(path)
+    await page.locator(`#${prefix}\\.key`).fill(key)
+    await go.click()
+    await form.getByRole('alert').filter({ hasText: expect }).waitFor()
+    assert.equal(existsSync(join(data, 'restore-pending')), false, 'nothing prepared')
+  }
+}
+
+const OLD_OFFICE = { ...OFFICE, communeName: 'Cam Phước Tây', parentAgency: 'UBND xã Cam Phước Tây' }
+
+test("a new PC restores a dead PC's backup from the screen with its recovery key", async () => {
+  const old = await oldPCBackup(OLD_OFFICE)
+  const { damaged, newer } = badCopies(old)
 
   const data = join(tempDir('motcua-e2e-newpc-'), 'data')
   let srv = await startServer(data)
@@ -170,13 +192,7 @@ test("a new PC restores a dead PC's backup from the screen with its recovery key
     assert.equal(await go.isDisabled(), true, 'not without the confirmation')
     await page.locator('#restore-from\\.confirm').check()
 
-    const tryRestore = async (path, key, expect) => {
-      await page.locator('#restore-from\\.path').fill(path)
-      await page.locator('#restore-from\\.key').fill(key)
-      await go.click()
-      await form.getByRole('alert').filter({ hasText: expect }).waitFor()
-      assert.equal(existsSync(join(data, 'restore-pending')), false, 'nothing prepared')
-    }
+    const tryRestore = restoreTrier(page, form, 'restore-from', data)
     await tryRestore(old.usb, '', 'hãy nhập khóa khôi phục')
     await tryRestore(old.usb, 'AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH', 'Khóa khôi phục không đúng')
     await tryRestore(damaged, old.key, 'bị hỏng')
@@ -205,6 +221,69 @@ test("a new PC restores a dead PC's backup from the screen with its recovery key
     const kept = readdirSync(data).filter((f) => f.startsWith('before-restore-'))
     assert.equal(kept.length, 1)
     assert.ok(existsSync(join(data, kept[0], 'vault.json')), "the fresh install's vault is kept")
+    assert.deepEqual(apiErrors, [])
+  } finally {
+    await page.close()
+    await srv.stop()
+  }
+})
+
+test("a fresh install comes back as the dead PC from the first-run screen, then the old PC's user logs in", async () => {
+  const old = await oldPCBackup(OLD_OFFICE)
+  const { damaged, newer } = badCopies(old)
+  const data = join(tempDir('motcua-e2e-freshpc-'), 'data')
+  let srv = await startServer(data)
+  const { page, apiErrors } = await newPage()
+  try {
+    await page.goto(srv.url)
+    await page.getByRole('heading', { name: 'Thiết lập ban đầu' }).waitFor()
+    const choice = page.getByRole('radio', { name: 'Khôi phục từ bản sao lưu của máy cũ' })
+    assert.equal(await page.getByRole('radio', { name: 'Cài đặt mới' }).isChecked(), true, 'a new set-up is the default')
+    await choice.check()
+    const form = page.locator('form.first-run-restore')
+    await form.getByRole('heading', { name: 'Khôi phục từ bản sao lưu của máy cũ' }).waitFor()
+    assert.equal(await page.locator('#admin\\.username').count(), 0, 'no account to invent')
+    await page.locator('#first-run-restore\\.path').fill(old.usb)
+    await page.screenshot({ path: shotPath('first-run-restore.png'), fullPage: true })
+
+    const go = form.getByRole('button', { name: 'Kiểm tra và chuẩn bị khôi phục' })
+    const tryRestore = restoreTrier(page, form, 'first-run-restore', data)
+    await tryRestore(old.usb, '', 'Hãy nhập khóa khôi phục')
+    await tryRestore(damaged, old.key, 'bị hỏng')
+    await tryRestore(newer, old.key, 'phiên bản mới hơn')
+    await tryRestore(join(old.usb, 'khong-co'), old.key, 'Không tìm thấy bản sao lưu')
+    await tryRestore(old.usb, 'AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH', 'Khóa khôi phục không đúng')
+    await page.screenshot({ path: shotPath('first-run-restore-error.png'), fullPage: true })
+    const setup = await (await fetch(srv.url + '/api/setup')).json()
+    assert.equal(setup.needed, true, 'no account was made')
+    assert.equal(setup.restoreAvailable, true)
+
+    // The right key, in lower case as copied from paper.
+    await page.locator('#first-run-restore\\.key').fill(old.key.toLowerCase())
+    await go.click()
+    const pending = page.locator('.first-run-restore.pending-restore')
+    await pending.getByRole('heading', { name: 'Đã chuẩn bị khôi phục' }).waitFor({ timeout: 60000 })
+    assert.match(await pending.innerText(), /tài khoản của máy cũ/)
+    assert.equal(await page.locator('#first-run-restore\\.key').count(), 0, 'the key is not left on the screen')
+    assert.ok(existsSync(join(data, 'restore-pending', 'vault.json')), "the old PC's vault is prepared")
+    // Reloaded before the restart, the screen still says what to do; the
+    // set-up is not offered any more.
+    await page.reload()
+    await pending.getByRole('heading', { name: 'Đã chuẩn bị khôi phục' }).waitFor()
+    assert.equal(await page.getByRole('button', { name: 'Lưu và bắt đầu sử dụng' }).count(), 0)
+
+    // The next start: the old PC's data, and its user logs in.
+    await srv.stop()
+    srv = await startServer(data)
+    await page.goto(srv.url)
+    await page.getByRole('heading', { name: 'Đăng nhập' }).waitFor()
+    await page.locator('#login\\.username').fill('canbo')
+    await page.locator('#login\\.password').fill('mật khẩu mới của cán bộ')
+    await page.getByRole('button', { name: 'Đăng nhập' }).click()
+    await page.getByText('Trần Văn Bình').first().waitFor()
+    const settings = await (await adminApi(srv.url))('/api/settings')
+    assert.equal(settings.body.settings.communeName, 'Cam Phước Tây', "the old PC's office is back")
+    assert.equal((await (await fetch(srv.url + '/api/setup')).json()).needed, false)
     assert.deepEqual(apiErrors, [])
   } finally {
     await page.close()

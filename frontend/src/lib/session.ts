@@ -1,4 +1,4 @@
-import { request } from './api'
+import { request, type PendingRestore } from './api'
 import type { Settings } from './settings'
 
 export interface User {
@@ -26,8 +26,24 @@ export const ROLE_LABELS: Record<string, string> = {
   admin: 'Quản trị hệ thống',
 }
 
-export function getSetup(): Promise<{ needed: boolean; defaults?: Settings }> {
+export interface SetupState {
+  needed: boolean
+  defaults?: Settings
+  // The store is fresh (no account, nothing received): the first-run screen
+  // may restore the old PC's backup instead of setting up.
+  restoreAvailable?: boolean
+  // A restore prepared from the first-run screen, applied at the next start.
+  restorePending?: PendingRestore
+}
+
+export function getSetup(): Promise<SetupState> {
   return request('GET', '/api/setup')
+}
+
+// restoreAtSetup prepares, on a fresh install, the restore of the old PC's
+// backup at path, opened with its recovery key (POST /api/setup/restore).
+export function restoreAtSetup(path: string, recoveryKey: string, keepDevice: boolean): Promise<{ pending: PendingRestore; message: string }> {
+  return request('POST', '/api/setup/restore', { path, recoveryKey, keepDevice })
 }
 
 export function setup(settings: Settings, admin: AdminInput): Promise<{ user: User; settings: Settings }> {
