@@ -62,6 +62,10 @@ type Config struct {
 	// RateLimit limits requests per client IP (motcua serve on the LAN);
 	// nil limits nothing (the desktop window).
 	RateLimit *RateLimits
+	// Network is set when the API listens on TCP (motcua serve): writes
+	// that a page of another origin makes the browser send are refused.
+	// The desktop window's asset server has no port a web page could reach.
+	Network bool
 	// DiskSpace reports the data disk's free bytes; below MinFreeBytes
 	// (DefaultMinFreeBytes when 0) new work is refused. Nil checks nothing.
 	DiskSpace    DiskSpace
@@ -117,7 +121,7 @@ func New(cfg Config) http.Handler {
 	}
 	var h http.Handler
 	mux.HandleFunc("POST /api/documents/open", func(w http.ResponseWriter, r *http.Request) { s.openDocument(h)(w, r) })
-	h = s.logRequests(recoverPanics(s.log, s.limitRate(s.authorize(mux, s.checkDiskSpace(mux, envelopeUnmatched(mux))))))
+	h = s.logRequests(recoverPanics(s.log, s.crossOrigin(s.limitRate(s.authorize(mux, s.checkDiskSpace(mux, envelopeUnmatched(mux)))))))
 	return h
 }
 

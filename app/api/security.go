@@ -16,7 +16,32 @@ type RecoveryKeyRotator interface {
 	RotateRecoveryKey(ctx context.Context) error
 }
 
-const codeNoVault = "no_vault"
+const (
+	codeNoVault     = "no_vault"
+	codeCrossOrigin = "cross_origin"
+)
+
+// crossOrigin refuses, on a network-served API, state-changing requests
+// that a page of another origin made the browser send: the session cookie
+// is SameSite, but the routes that need no session (first-run set-up, the
+// first-run restore, login) would otherwise take a form or a no-cors fetch
+// from any web page the office PC opens — a fresh desk's first admin
+// chosen by a stranger. net/http's CrossOriginProtection reads the
+// browser's Sec-Fetch-Site, or Origin against Host; programs that send
+// neither (the tests, curl) are not browsers being tricked and pass.
+func (s *server) crossOrigin(next http.Handler) http.Handler {
+	if !s.cfg.Network {
+		return next
+	}
+	p := http.NewCrossOriginProtection()
+	p.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.log.Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path,
+			"origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"))
+		writeErrorMsg(w, http.StatusForbidden, codeCrossOrigin,
+			"Yêu cầu này đến từ một trang web khác nên đã bị từ chối.")
+	}))
+	return p.Handler(next)
+}
 
 type passwordConfirm struct {
 	Password string `json:"password"`

@@ -1,10 +1,14 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"motcua/app/accounts"
@@ -117,5 +121,64 @@ func TestNewRecoveryKeyWithoutVault(t *testing.T) {
 	}
 	if _, body := admin.do("GET", "/api/security/recovery-key", nil); body["pending"] != false {
 		t.Fatalf("%v", body)
+	}
+}
+
+// On the network-served API a web page of another origin cannot make the
+// browser choose a fresh desk's first admin (or do any other write); the
+// same page's own requests, programs without browser headers, reads, and
+// the desktop window's API are unaffected.
+func TestCrossOriginWritesRefusedOnTheNetwork(t *testing.T) {
+	good, err := json.Marshal(map[string]any{"settings": mustJSON(validSettings),
+		"admin": map[string]any{"username": "quantri", "fullName": "Lê Văn Quản", "password": "mật khẩu dài 2026"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(h http.Handler, method, path string, hdr map[string]string, body []byte) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(method, "http://127.0.0.1:8080"+path, bytes.NewReader(body))
+		r.RemoteAddr = "192.0.2.7:5000"
+		for k, v := range hdr {
+			r.Header.Set(k, v)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	api := func(network bool) http.Handler {
+		st, err := store.Open(store.Options{Dir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return New(Config{Version: "t", Office: office.NewService(st), Store: st, Accounts: accounts.New(st),
+			Network: network, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	}
+	lan := api(true)
+	for _, hdr := range []map[string]string{
+		{"Sec-Fetch-Site": "cross-site"},
+		{"Sec-Fetch-Site": "same-site", "Origin": "http://127.0.0.1:9999"},
+		{"Origin": "https://evil.example"}, // an older browser: no Sec-Fetch-Site
+	} {
+		w := send(lan, "POST", "/api/setup", hdr, good)
+		var body map[string]any
+		json.Unmarshal(w.Body.Bytes(), &body)
+		if w.Code != 403 || errCode(body) != codeCrossOrigin || !strings.Contains(errMsg(body), "trang web khác") {
+			t.Fatalf("%v: %d %s", hdr, w.Code, w.Body)
+		}
+	}
+	if w := send(lan, "GET", "/api/setup", map[string]string{"Sec-Fetch-Site": "cross-site"}, nil); w.Code != 200 || !strings.Contains(w.Body.String(), `"needed":true`) {
+		t.Fatalf("a read, and nothing was set up: %d %s", w.Code, w.Body)
+	}
+	// The desk's own page (same origin) and a program set it up.
+	if w := send(lan, "POST", "/api/setup", map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": "http://127.0.0.1:8080",
+		"Content-Type": "application/json"}, good); w.Code != 201 {
+		t.Fatalf("same origin: %d %s", w.Code, w.Body)
+	}
+	if w := send(api(true), "POST", "/api/setup", map[string]string{"Content-Type": "application/json"}, good); w.Code != 201 {
+		t.Fatalf("no browser headers: %d %s", w.Code, w.Body)
+	}
+	// The desktop window's API has no port a web page could reach.
+	if w := send(api(false), "POST", "/api/setup", map[string]string{"Sec-Fetch-Site": "cross-site"}, good); w.Code != 201 {
+		t.Fatalf("desktop: %d %s", w.Code, w.Body)
 	}
 }

@@ -301,6 +301,7 @@ func openApp(dataDir string, env Env, desktop ...bool) (*app, error) {
 	if len(desktop) == 0 || !desktop[0] {
 		// LAN mode: other PCs reach the API; the desktop window does not.
 		cfg.RateLimit = api.DefaultRateLimits()
+		cfg.Network = true
 	}
 	if len(desktop) > 0 && desktop[0] {
 		// Printed documents hold personal data in the clear for the PDF
