@@ -308,7 +308,7 @@ func TestResultsBundleComesBackAsAPull(t *testing.T) {
 	waitFor(t, 10*time.Second, "the desk to notice the link is gone", func() bool { return !d.status().Online })
 
 	ctx := context.Background()
-	staff, err := e.srv.CreateStaff(ctx, hub.NewStaff{Username: "tuphap", FullName: "Lê Thị Tư Pháp", Password: "mật khẩu dài đủ mạnh 2026"})
+	staff, err := e.srv.CreateStaff(ctx, hub.NewStaff{Username: "tuphap", FullName: "Lê Thị Tư Pháp", AgencyCode: "H56", Password: "mật khẩu dài đủ mạnh 2026"})
 	if err != nil {
 		t.Fatal(err)
 	}

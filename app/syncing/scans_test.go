@@ -101,7 +101,7 @@ func TestResultPaperReachesTheDesk(t *testing.T) {
 		return e.count("SELECT count(*) FROM dossiers WHERE id = $1", dos.ID) == 1
 	})
 	ctx := context.Background()
-	staff, err := e.srv.CreateStaff(ctx, hub.NewStaff{Username: "tuphap", FullName: "Lê Thị Tư Pháp", Password: "mật khẩu dài đủ mạnh 2026"})
+	staff, err := e.srv.CreateStaff(ctx, hub.NewStaff{Username: "tuphap", FullName: "Lê Thị Tư Pháp", AgencyCode: "H56", Password: "mật khẩu dài đủ mạnh 2026"})
 	if err != nil {
 		t.Fatal(err)
 	}
