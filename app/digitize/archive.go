@@ -129,6 +129,10 @@ func (s *Service) batchStats(x *store.Txn, b *Batch) ([]BatchDocument, error) {
 		b.Documents++
 		b.Pages += d.Job.Pages
 		b.Done += d.Job.Done
+		if d.Job.ReviewCounted {
+			b.LowConfidence += d.Job.ToReview
+			continue
+		}
 		n, err := s.lowPages(x, d.Job.ID, func(Page) {})
 		if err != nil {
 			return nil, err

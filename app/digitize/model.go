@@ -60,6 +60,13 @@ type Job struct {
 	// SentTo lists the dossiers whose hub outbox has this scan's PDF.
 	SentTo  []string `json:"sentTo,omitempty"`
 	ConfSum float64  `json:"confSum"` // sum of OCR page confidences, for the mean
+	// ToReview counts the pages flagged for review (Page.Flagged) and not
+	// yet reviewed, kept in the transactions that store and review pages
+	// so that listing archive batches reads no page. Valid when
+	// ReviewCounted: set when the first page is stored; a job begun by an
+	// older version is counted by reading its pages.
+	ToReview      int  `json:"toReview,omitempty"`
+	ReviewCounted bool `json:"reviewCounted,omitempty"`
 
 	// savedState is the state the store has for the job (the counters
 	// count it there); "" for a job not yet saved.
@@ -103,6 +110,9 @@ type Page struct {
 	Skew       float64             `json:"skew"`
 	Reviewed   bool                `json:"reviewed"`
 	Corrected  bool                `json:"corrected"`
+	// Flagged: OCR'd under Options.LowConfidence when stored, so it waits
+	// for review (counted in Job.ToReview until Reviewed).
+	Flagged bool `json:"flagged,omitempty"`
 	Separator  bool                `json:"separator,omitempty"`
 	Binding    string              `json:"binding,omitempty"` // dossier code of a QR cover page
 

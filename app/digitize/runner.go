@@ -272,12 +272,18 @@ func (s *Service) storePage(ctx context.Context, id string, pg *scanning.Page) e
 			p.PDFPage = job.PDFPages + 1
 			job.PDFPages++
 		}
+		if job.Done == 0 {
+			job.ReviewCounted = true // from its first page on
+		}
 		job.Done++
 		switch p.Source {
 		case scanning.TextOCR:
 			job.OCRPages++
 			job.ConfSum += pg.Confidence
 			job.Confidence = round1(job.ConfSum / float64(job.OCRPages))
+			if p.Flagged = p.Confidence < s.opts.LowConfidence; p.Flagged {
+				job.ToReview++
+			}
 		case scanning.TextPDF:
 			job.TextPages++
 		}

@@ -385,6 +385,18 @@ func (s *Service) CorrectText(ctx context.Context, jobID string, n int, text str
 			return err
 		}
 		old := p.Text
+		if p.Flagged && !p.Reviewed {
+			var job Job
+			if err := s.getJob(x, jobID, &job); err != nil {
+				return err
+			}
+			if job.ReviewCounted && job.ToReview > 0 {
+				job.ToReview--
+				if err := s.saveJob(x, &job); err != nil {
+					return err
+				}
+			}
+		}
 		p.Reviewed = true
 		if text != old {
 			p.Corrected = true
