@@ -53,6 +53,7 @@ func migrations() ([]migration, error) {
 // transaction: backfills that need the desk's Go rules (app/vntext).
 var migrationSteps = map[int]func(context.Context, pgx.Tx) error{
 	8: backfillSearchWords,
+	9: backfillSearchWords,
 }
 
 // migrationLock is the advisory lock key that serialises hubs migrating the

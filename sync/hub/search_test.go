@@ -120,10 +120,10 @@ func TestMigration8BackfillsSearchWords(t *testing.T) {
 	s := newSearchEnv(t)
 	ctx, db := context.Background(), s.e.srv.DB()
 	// Back to schema 7, as an older hub left the database.
-	if _, err := db.Exec(ctx, "DROP INDEX dossiers_search; ALTER TABLE dossiers DROP COLUMN search_words; DELETE FROM schema_migrations WHERE version = 8"); err != nil {
+	if _, err := db.Exec(ctx, "DROP INDEX dossiers_search; ALTER TABLE dossiers DROP COLUMN search_words; DELETE FROM schema_migrations WHERE version >= 8"); err != nil {
 		t.Fatal(err)
 	}
-	if v, err := Migrate(ctx, db); err != nil || v != 8 {
+	if v, err := Migrate(ctx, db); err != nil || v != 9 {
 		t.Fatalf("migrate: %d %v", v, err)
 	}
 	var empty int
@@ -140,5 +140,33 @@ func TestMigration8BackfillsSearchWords(t *testing.T) {
 	}
 	if found := s.find(s.prov, InboxFilter{Query: "tran thi dao", State: InboxAll}); !slices.Equal(found, []string{"Trần Thị Đào"}) {
 		t.Fatalf("after the backfill: %q", found)
+	}
+}
+
+// TestMigration9AddsPrefixes: a database filled by schema 8 (whole words
+// only) gets the prefixes, and the word being typed is found through them.
+func TestMigration9AddsPrefixes(t *testing.T) {
+	s := newSearchEnv(t)
+	ctx, db := context.Background(), s.e.srv.DB()
+	if _, err := db.Exec(ctx, `UPDATE dossiers SET search_words = ARRAY(SELECT w FROM unnest(search_words) w WHERE left(w, 1) <> '>');
+		DELETE FROM schema_migrations WHERE version = 9`); err != nil {
+		t.Fatal(err)
+	}
+	if found := s.find(s.prov, InboxFilter{Query: "tran thi da", State: InboxAll}); found != nil {
+		t.Fatalf("without prefixes the word being typed should find nothing: %q", found)
+	}
+	if v, err := Migrate(ctx, db); err != nil || v != 9 {
+		t.Fatalf("migrate: %d %v", v, err)
+	}
+	d := s.byName["Trần Thị Đào"]
+	var got []string
+	if err := db.QueryRow(ctx, "SELECT search_words FROM dossiers WHERE id = $1", d.ID).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(got, prefixMark+"da") || !slices.Contains(got, prefixMark+"dao") || !slices.Contains(got, "dao") {
+		t.Fatalf("after 0009: %q", got)
+	}
+	if found := s.find(s.prov, InboxFilter{Query: "tran thi da", State: InboxAll}); !slices.Equal(found, []string{"Trần Thị Đào"}) {
+		t.Fatalf("after 0009: %q", found)
 	}
 }
