@@ -137,6 +137,14 @@ test('an official takes a liên thông dossier, attaches the result PDF, and the
   assert.match(await rows.first().innerText(), /Quá hạn/)
   await page.screenshot({ path: shotPath('hub-inbox.png'), fullPage: true })
 
+  // Search without diacritics, the last word still being typed; then clear it.
+  await page.getByLabel('Tìm kiếm').fill('pham thi la')
+  await page.getByRole('button', { name: 'Lọc' }).click()
+  await page.waitForFunction(() => document.querySelectorAll('tr[data-id]').length === 1)
+  assert.match(await rows.first().innerText(), /Phạm Thị Lan/)
+  assert.equal(await page.locator('[data-total]').innerText(), '1')
+  await page.getByLabel('Tìm kiếm').fill('')
+
   // Filter by the commune, and find the dossier.
   await page.getByLabel('Xã', { exact: true }).selectOption({ label: 'UBND xã Quảng Hưng' })
   await page.getByRole('button', { name: 'Lọc' }).click()
