@@ -7,12 +7,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"syscall"
 
 	"motcua/app/blobs"
 	"motcua/app/office"
 	"motcua/app/store"
+	"motcua/app/vntext"
 )
 
 // Machine-readable error codes of the envelope. The frontend switches on
@@ -189,11 +191,14 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) bool
 			field = "(gốc)"
 		}
 		writeErrorMsg(w, http.StatusBadRequest, codeInvalidType,
-			fmt.Sprintf("Trường %q có kiểu giá trị không đúng (cần %s).", field, jsonKind(typeErr.Type.Kind().String())))
+			fmt.Sprintf("Trường %q có kiểu giá trị không đúng (cần %s).", vntext.Echo(field, 40), jsonKind(typeErr.Type.Kind().String())))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		name, qerr := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		if qerr != nil {
+			name = "?"
+		}
 		writeErrorMsg(w, http.StatusBadRequest, codeUnknownField,
-			fmt.Sprintf("Trường %s không được hỗ trợ.", name))
+			fmt.Sprintf("Trường %q không được hỗ trợ.", vntext.Echo(name, 40)))
 	case errors.As(err, &syntaxErr), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		writeError(w, r, http.StatusBadRequest, codeInvalidJSON, nil)
 	default:

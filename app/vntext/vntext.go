@@ -16,6 +16,17 @@ import (
 // NFC returns s in Unicode Normalization Form C.
 func NFC(s string) string { return norm.NFC.String(s) }
 
+// Echo returns text someone else chose (a field name in a rejected request,
+// say) as a message may repeat it: valid UTF-8, NFC like every message, and
+// at most max runes, cut with an ellipsis.
+func Echo(s string, max int) string {
+	s = NFC(strings.ToValidUTF8(s, "\uFFFD"))
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max]) + "…"
+	}
+	return s
+}
+
 // IsNFC reports whether s is already in NFC, so validators can reject
 // data that would otherwise compare unequal byte-wise.
 func IsNFC(s string) bool { return norm.NFC.IsNormalString(s) }

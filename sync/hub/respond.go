@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 
+	"motcua/app/vntext"
 	"motcua/sync/wire"
 )
 
@@ -127,11 +128,11 @@ func decodeDoc(w http.ResponseWriter, r *http.Request, raw []byte, limit int64, 
 			fmt.Sprintf("Dữ liệu gửi lên quá lớn (tối đa %d KB sau giải nén).", limit/1024))
 	case wire.CodeUnknownField:
 		failMsg(w, http.StatusBadRequest, wire.CodeUnknownField,
-			fmt.Sprintf("Trường %q không có trong giao thức %s.", de.Field, wire.Current))
+			fmt.Sprintf("Trường %q không có trong giao thức %s.", vntext.Echo(de.Field, 40), wire.Current))
 	default:
 		msg := messages[wire.CodeInvalidJSON]
 		if de.Field != "" {
-			msg = fmt.Sprintf("Trường %q có kiểu giá trị không đúng.", de.Field)
+			msg = fmt.Sprintf("Trường %q có kiểu giá trị không đúng.", vntext.Echo(de.Field, 40))
 		}
 		failMsg(w, http.StatusBadRequest, wire.CodeInvalidJSON, msg)
 	}
