@@ -232,3 +232,21 @@ func TestClean(t *testing.T) {
 		}
 	}
 }
+
+func TestEcho(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"a\u0309", 40, "ả"}, // decomposed becomes NFC
+		{strings.Repeat("x", 50), 40, strings.Repeat("x", 40) + "…"},
+		{"Nguyễn", 3, "Ngu…"},
+		{"bad\xffbyte", 40, "bad\uFFFDbyte"},
+		{"", 40, ""},
+	} {
+		if got := Echo(tc.in, tc.max); got != tc.want || !IsNFC(got) {
+			t.Errorf("Echo(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
+		}
+	}
+}
