@@ -39,6 +39,9 @@ var publicRoutes = map[string]bool{
 	// Only while the store is fresh, with the backup's recovery key, and
 	// limited like a login (restoreAtSetup).
 	"POST /api/setup/restore": true,
+	// Only while no account exists and a first-run restore waits
+	// (cancelRestoreAtSetup).
+	"DELETE /api/setup/restore": true,
 }
 
 // routeRoles lists who may use a route; routes not listed need any
@@ -229,6 +232,7 @@ func (s *server) routeAccounts(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/setup", s.postSetup)
 	if s.cfg.Backups != nil {
 		mux.HandleFunc("POST /api/setup/restore", s.restoreAtSetup)
+		mux.HandleFunc("DELETE /api/setup/restore", s.cancelRestoreAtSetup)
 	}
 	mux.HandleFunc("GET /api/session", s.getSession)
 	mux.HandleFunc("POST /api/session", s.login)

@@ -310,6 +310,37 @@ func (s *server) restoreAtSetup(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"pending": p, "message": restoreFromMessage(p)})
 }
 
+// cancelRestoreAtSetup is the first-run screen's "Hủy, chọn lại": the
+// restore prepared there (a wrong folder, an older backup) is dropped
+// before the next start would apply it. Only while no account exists —
+// which also means the restore waiting is the first-run one — and under
+// firstRunMu like the other first-run routes.
+func (s *server) cancelRestoreAtSetup(w http.ResponseWriter, r *http.Request) {
+	if !s.firstRunMu.TryLock() {
+		writeErrorMsg(w, http.StatusConflict, codeBackupRunning, msgFirstRunRestoring)
+		return
+	}
+	defer s.firstRunMu.Unlock()
+	st, err := s.firstRun(r.Context())
+	switch {
+	case err != nil:
+		s.internal(w, r, "cancel first-run restore", err)
+		return
+	case !st.needed:
+		writeErrorMsg(w, http.StatusConflict, codeSetupDone, messages[codeSetupDone]+" Quản trị viên hủy khôi phục ở màn hình Sao lưu.")
+		return
+	case st.pending == nil:
+		writeErrorMsg(w, http.StatusNotFound, codeNotFound, "Không có bản khôi phục nào đang chờ.")
+		return
+	}
+	if err := s.cfg.Backups.CancelRestore(r.Context()); err != nil {
+		s.backupError(w, r, "cancel first-run restore", err)
+		return
+	}
+	s.log.Warn("first-run restore cancelled", "backup", st.pending.Name)
+	s.getSetup(w, r)
+}
+
 const msgStoreNotFresh = "Máy này đã có dữ liệu (tài khoản, hồ sơ hoặc tệp số hóa) nên không thể khôi phục từ màn hình thiết lập ban đầu. Hãy đăng nhập bằng tài khoản quản trị và khôi phục ở màn hình Sao lưu."
 
 // restoreFromError answers a refused restore of a backup chosen by path,

@@ -320,3 +320,38 @@ func copyDir(t *testing.T, src, dst string) {
 		t.Fatal(err)
 	}
 }
+
+// TestFirstRunRestoreCanBeCancelled: a restore prepared on the first-run
+// screen (the wrong backup, say) is dropped there before a restart would
+// apply it; the screen offers the choice again, and the same PC then
+// starts fresh. Once an account exists the route refuses.
+func TestFirstRunRestoreCanBeCancelled(t *testing.T) {
+	usb, _, key := oldPCBackup(t)
+	pc := newVaultPC(t, nil)
+	c := newClient(t, pc.srv.URL)
+	if code, body := c.do("DELETE", "/api/setup/restore", nil); code != 404 || errCode(body) != codeNotFound {
+		t.Fatalf("nothing to cancel: %d %v", code, body)
+	}
+	if code, body := pc.restoreAtSetup(c, usb, key); code != 200 {
+		t.Fatalf("prepare: %d %v", code, body)
+	}
+	code, body := c.do("DELETE", "/api/setup/restore", nil)
+	if code != 200 || body["needed"] != true || body["restoreAvailable"] != true || body["restorePending"] != nil {
+		t.Fatalf("cancel: %d %v", code, body)
+	}
+	pc.nothingPrepared()
+	// The restart applies nothing: still a fresh install, which can be set up.
+	pc.close()
+	pc.open(nil)
+	c = newClient(t, pc.srv.URL)
+	if code, body := c.do("GET", "/api/setup", nil); code != 200 || body["needed"] != true || body["restoreAvailable"] != true {
+		t.Fatalf("after the restart: %d %v", code, body)
+	}
+	if code, body := c.do("POST", "/api/setup", map[string]any{"settings": mustJSON(validSettings),
+		"admin": map[string]any{"username": "quantri", "fullName": "Lê Văn Quản", "password": "mật khẩu dài 2026"}}); code != 201 {
+		t.Fatalf("set-up after the cancel: %d %v", code, body)
+	}
+	if code, body := newClient(t, pc.srv.URL).do("DELETE", "/api/setup/restore", nil); code != 409 || errCode(body) != codeSetupDone {
+		t.Fatalf("cancel once set up: %d %v", code, body)
+	}
+}

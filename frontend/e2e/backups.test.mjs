@@ -272,6 +272,18 @@ test("a fresh install comes back as the dead PC from the first-run screen, then 
     await pending.getByRole('heading', { name: 'Đã chuẩn bị khôi phục' }).waitFor()
     assert.equal(await page.getByRole('button', { name: 'Lưu và bắt đầu sử dụng' }).count(), 0)
 
+    // A second thought (the wrong backup, say): cancelled on the same
+    // screen, the form is back and nothing waits for the restart.
+    await pending.getByRole('button', { name: 'Hủy khôi phục, chọn lại' }).click()
+    await form.waitFor()
+    assert.equal(existsSync(join(data, 'restore-pending')), false, 'nothing prepared any more')
+    assert.equal((await (await fetch(srv.url + '/api/setup')).json()).restoreAvailable, true)
+    // …and prepared again, for the restart below.
+    await page.locator('#first-run-restore\\.path').fill(old.usb)
+    await page.locator('#first-run-restore\\.key').fill(old.key)
+    await form.getByRole('button', { name: 'Kiểm tra và chuẩn bị khôi phục' }).click()
+    await pending.getByRole('heading', { name: 'Đã chuẩn bị khôi phục' }).waitFor({ timeout: 60000 })
+
     // The next start: the old PC's data, and its user logs in.
     await srv.stop()
     srv = await startServer(data)

@@ -46,6 +46,12 @@ export function restoreAtSetup(path: string, recoveryKey: string, keepDevice: bo
   return request('POST', '/api/setup/restore', { path, recoveryKey, keepDevice })
 }
 
+// cancelRestoreAtSetup drops the restore prepared on the first-run screen
+// before the next start applies it (DELETE /api/setup/restore).
+export function cancelRestoreAtSetup(): Promise<unknown> {
+  return request('DELETE', '/api/setup/restore')
+}
+
 export function setup(settings: Settings, admin: AdminInput): Promise<{ user: User; settings: Settings }> {
   const { updatedAt: _ignored, ...s } = settings
   return request('POST', '/api/setup', { settings: s, admin })
