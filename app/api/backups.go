@@ -280,19 +280,12 @@ func (s *server) restoreAtSetup(w http.ResponseWriter, r *http.Request) {
 	if !decodeJSON(w, r, 8192, &in) {
 		return
 	}
-	if !s.firstRunMu.TryLock() {
-		writeErrorMsg(w, http.StatusConflict, codeBackupRunning, msgFirstRunRestoring)
+	st, unlock, ok := s.firstRunLocked(w, r, "first-run restore", " Quản trị viên khôi phục bản sao lưu ở màn hình Sao lưu.")
+	if !ok {
 		return
 	}
-	defer s.firstRunMu.Unlock()
-	st, err := s.firstRun(r.Context())
+	defer unlock()
 	switch {
-	case err != nil:
-		s.internal(w, r, "first-run restore", err)
-		return
-	case !st.needed:
-		writeErrorMsg(w, http.StatusConflict, codeSetupDone, messages[codeSetupDone]+" Quản trị viên khôi phục bản sao lưu ở màn hình Sao lưu.")
-		return
 	case st.pending != nil:
 		writeErrorMsg(w, http.StatusConflict, codeRestorePending, msgFirstRunRestorePending)
 		return
@@ -310,26 +303,41 @@ func (s *server) restoreAtSetup(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"pending": p, "message": restoreFromMessage(p)})
 }
 
+// firstRunLocked takes the first-run lock and reads the first-run state for
+// a route that needs no account because none exists yet. It answers the
+// refusals itself (busy, an account exists — adminHint says where the admin
+// does it instead) and reports ok=false; otherwise the caller unlocks.
+func (s *server) firstRunLocked(w http.ResponseWriter, r *http.Request, op, adminHint string) (firstRunState, func(), bool) {
+	if !s.firstRunMu.TryLock() {
+		writeErrorMsg(w, http.StatusConflict, codeBackupRunning, msgFirstRunRestoring)
+		return firstRunState{}, nil, false
+	}
+	st, err := s.firstRun(r.Context())
+	switch {
+	case err != nil:
+		s.firstRunMu.Unlock()
+		s.internal(w, r, op, err)
+		return firstRunState{}, nil, false
+	case !st.needed:
+		s.firstRunMu.Unlock()
+		writeErrorMsg(w, http.StatusConflict, codeSetupDone, messages[codeSetupDone]+adminHint)
+		return firstRunState{}, nil, false
+	}
+	return st, s.firstRunMu.Unlock, true
+}
+
 // cancelRestoreAtSetup is the first-run screen's "Hủy, chọn lại": the
 // restore prepared there (a wrong folder, an older backup) is dropped
 // before the next start would apply it. Only while no account exists —
 // which also means the restore waiting is the first-run one — and under
 // firstRunMu like the other first-run routes.
 func (s *server) cancelRestoreAtSetup(w http.ResponseWriter, r *http.Request) {
-	if !s.firstRunMu.TryLock() {
-		writeErrorMsg(w, http.StatusConflict, codeBackupRunning, msgFirstRunRestoring)
+	st, unlock, ok := s.firstRunLocked(w, r, "cancel first-run restore", " Quản trị viên hủy khôi phục ở màn hình Sao lưu.")
+	if !ok {
 		return
 	}
-	defer s.firstRunMu.Unlock()
-	st, err := s.firstRun(r.Context())
-	switch {
-	case err != nil:
-		s.internal(w, r, "cancel first-run restore", err)
-		return
-	case !st.needed:
-		writeErrorMsg(w, http.StatusConflict, codeSetupDone, messages[codeSetupDone]+" Quản trị viên hủy khôi phục ở màn hình Sao lưu.")
-		return
-	case st.pending == nil:
+	defer unlock()
+	if st.pending == nil {
 		writeErrorMsg(w, http.StatusNotFound, codeNotFound, "Không có bản khôi phục nào đang chờ.")
 		return
 	}
