@@ -112,9 +112,9 @@ type Page struct {
 	Corrected  bool                `json:"corrected"`
 	// Flagged: OCR'd under Options.LowConfidence when stored, so it waits
 	// for review (counted in Job.ToReview until Reviewed).
-	Flagged bool `json:"flagged,omitempty"`
-	Separator  bool                `json:"separator,omitempty"`
-	Binding    string              `json:"binding,omitempty"` // dossier code of a QR cover page
+	Flagged   bool   `json:"flagged,omitempty"`
+	Separator bool   `json:"separator,omitempty"`
+	Binding   string `json:"binding,omitempty"` // dossier code of a QR cover page
 
 	Image  *blobs.Ref      `json:"image,omitempty"`
 	Format scanning.Format `json:"format,omitempty"`
