@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { launchBrowser, setupDesk, shotPath, startServer, tempDir } from './harness.mjs'
+import { OFFICE as office, launchBrowser, setupDesk, shotPath, startServer, tempDir } from './harness.mjs'
 
 let b
 before(async () => {
@@ -12,17 +12,6 @@ after(async () => {
   await b?.close()
 })
 
-const office = {
-  province: 'Khánh Hòa',
-  parentAgency: 'UBND xã Cam Hải Đông',
-  unitName: 'Trung tâm Phục vụ hành chính công xã Cam Hải Đông',
-  communeName: 'Cam Hải Đông',
-  agencyCode: '000.17.22.H56',
-  address: 'Thôn Thủy Triều, xã Cam Hải Đông',
-  phone: '0258 3854 123',
-  formSet: '03/2025',
-  hours: { morningStart: '07:00', morningEnd: '11:30', afternoonStart: '13:30', afternoonEnd: '17:00' },
-}
 
 const override2026 = {
   year: 2026,

@@ -8,20 +8,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { launchBrowser, setupDesk, shotPath, startServer, tempDir } from './harness.mjs'
-
-const office = {
-  province: 'Khánh Hòa',
-  parentAgency: 'UBND xã Cam Hải Đông',
-  unitName: 'Trung tâm Phục vụ hành chính công xã Cam Hải Đông',
-  communeName: 'Cam Hải Đông',
-  agencyCode: '000.17.22.H56',
-  address: 'Thôn Thủy Triều, xã Cam Hải Đông',
-  phone: '0258 3854 123',
-  email: '',
-  formSet: '03/2025',
-  hours: { morningStart: '07:00', morningEnd: '11:30', afternoonStart: '13:30', afternoonEnd: '17:00' },
-}
+import { OFFICE as office, launchBrowser, setupDesk, shotPath, startServer, tempDir } from './harness.mjs'
 
 const APPLICANT = 'Nguyễn Thị Hương'
 // 056 Khánh Hòa, 1 = female born 19xx, 90 = 1990.

@@ -6,23 +6,11 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { launchBrowser, setupDesk, shotPath, startServer, tempDir } from './harness.mjs'
+import { OFFICE as office, launchBrowser, setupDesk, shotPath, startServer, tempDir } from './harness.mjs'
 
 // Port 9 (discard) has no listener on loopback: connections are refused.
 const HUB = 'http://127.0.0.1:9'
 
-const office = {
-  province: 'Khánh Hòa',
-  parentAgency: 'UBND xã Cam Hải Đông',
-  unitName: 'Trung tâm Phục vụ hành chính công xã Cam Hải Đông',
-  communeName: 'Cam Hải Đông',
-  agencyCode: '000.17.22.H56',
-  address: 'Thôn Thủy Triều, xã Cam Hải Đông',
-  phone: '0258 3854 123',
-  email: '',
-  formSet: '03/2025',
-  hours: { morningStart: '07:00', morningEnd: '11:30', afternoonStart: '13:30', afternoonEnd: '17:00' },
-}
 
 let b, srv, deskToken, adminToken
 before(async () => {
