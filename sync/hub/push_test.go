@@ -339,20 +339,28 @@ func TestNewerMinorVersionInteroperates(t *testing.T) {
 	}
 }
 
+// awaitingSupplement pushes a dossier from c's commune, which the
+// processing agency then sends back for a supplement on the hub.
+func (e *env) awaitingSupplement(c *client) wire.Dossier {
+	e.t.Helper()
+	d := dossier(c.commune)
+	c.push(wire.PushRequest{Dossiers: []wire.Dossier{d}})
+	if _, err := e.srv.RecordChange(context.Background(), ChangeInput{
+		DossierID: d.ID, Kind: wire.ChangeStatus, Action: "request_supplement", To: "awaiting_supplement",
+		NationalStatus: wire.StatusSupplement, Actor: "s-01", SupplementItems: []string{"Giấy chứng sinh"},
+	}); err != nil {
+		e.t.Fatal(err)
+	}
+	return d
+}
+
 // TestEventStateConflict: the processing agency moved the dossier on the
 // hub; a commune action based on the old state is a conflict with a
 // reason, not silently applied.
 func TestEventStateConflict(t *testing.T) {
 	e := newEnv(t)
 	c := e.enrol(communeA)
-	d := dossier(communeA)
-	c.push(wire.PushRequest{Dossiers: []wire.Dossier{d}})
-	if _, err := e.srv.RecordChange(context.Background(), ChangeInput{
-		DossierID: d.ID, Kind: wire.ChangeStatus, Action: "request_supplement", To: "awaiting_supplement",
-		NationalStatus: wire.StatusSupplement, Actor: "s-01", SupplementItems: []string{"Giấy chứng sinh"},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	d := e.awaitingSupplement(c)
 	stale := event(d, "start_processing", "received", "processing", wire.StatusProcessing)
 	resp, _ := c.push(wire.PushRequest{Events: []wire.Event{stale}})
 	r := resp.Events[0]
@@ -377,14 +385,7 @@ func TestEventStateConflict(t *testing.T) {
 func TestAttachScansInAnyState(t *testing.T) {
 	e := newEnv(t)
 	c := e.enrol(communeA)
-	d := dossier(communeA)
-	c.push(wire.PushRequest{Dossiers: []wire.Dossier{d}})
-	if _, err := e.srv.RecordChange(context.Background(), ChangeInput{
-		DossierID: d.ID, Kind: wire.ChangeStatus, Action: "request_supplement", To: "awaiting_supplement",
-		NationalStatus: wire.StatusSupplement, Actor: "s-01", SupplementItems: []string{"Giấy chứng sinh"},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	d := e.awaitingSupplement(c)
 	pdf := randomBytes(3000)
 	c.upload(pdf, 3000)
 	scans := event(d, wire.ActionAttachScans, "received", "received", wire.StatusReceived)
