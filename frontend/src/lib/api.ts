@@ -89,7 +89,9 @@ export async function upload<T>(path: string, file: Blob, fetchFn: typeof fetch 
   )
 }
 
-async function send<T>(path: string, init: RequestInit, fetchFn: typeof fetch): Promise<T> {
+// fetchOK sends the request and returns a successful response, or throws
+// the ApiError of a failed one (network errors included).
+async function fetchOK(path: string, init: RequestInit, fetchFn: typeof fetch): Promise<Response> {
   let resp: Response
   try {
     resp = await fetchFn(path, init)
@@ -105,6 +107,11 @@ async function send<T>(path: string, init: RequestInit, fetchFn: typeof fetch): 
     }
     throw err
   }
+  return resp
+}
+
+async function send<T>(path: string, init: RequestInit, fetchFn: typeof fetch): Promise<T> {
+  const resp = await fetchOK(path, init, fetchFn)
   // A DELETE may answer 204 with no body.
   if (resp.status === 204) return undefined as T
   return (await resp.json()) as T
@@ -344,19 +351,7 @@ const bundleHeaderCount = (resp: Response, name: string): number => Number(resp.
 // exportSyncBundle asks for the bundle and reads it whole (the caller saves
 // it); a download cut half-way is an error, never a short file.
 export async function exportSyncBundle(fetchFn: typeof fetch = fetch): Promise<SyncBundleFile> {
-  let resp: Response
-  try {
-    resp = await fetchFn('/api/sync/bundle', { method: 'POST' })
-  } catch {
-    throw new ApiError(0, 'network', NETWORK_MESSAGE)
-  }
-  if (!resp.ok) {
-    const err = await toApiError(resp)
-    if (err.code === 'unauthenticated' && typeof window !== 'undefined') {
-      window.dispatchEvent(new CustomEvent(UNAUTHENTICATED_EVENT))
-    }
-    throw err
-  }
+  const resp = await fetchOK('/api/sync/bundle', { method: 'POST' }, fetchFn)
   let blob: Blob
   try {
     blob = await resp.blob()
