@@ -1,7 +1,9 @@
 // Shared set-up for the end-to-end tests: a real `motcua serve` child
 // process on loopback with its own data dir, and Debian's Chromium driven
 // by playwright-core.
+import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -167,4 +169,30 @@ export function apiAs(url, token) {
   }
   api.raw = raw
   return api
+}
+
+// receiveDossier records through api (apiAs) what the desk records for a
+// complete in-person reception: applicant (name, idNumber, and optionally
+// address, phone) hands in the original of the procedure's first paper
+// (component, when the caller already knows its name). Returns the dossier.
+export async function receiveDossier(api, applicant, { procedure = '2.000815', component = '', requestId = randomUUID() } = {}) {
+  if (!component) {
+    const { body: proc } = await api('/api/procedures/' + procedure)
+    component = proc.procedure.components[0].name
+  }
+  const { status, body } = await api('/api/dossiers', {
+    method: 'POST',
+    body: JSON.stringify({
+      requestId,
+      procedureCode: procedure,
+      applicant: { kind: 'person', address: '', phone: '', email: '', ...applicant },
+      channel: 'in_person',
+      components: [{ name: component, originals: 1, certified: 0, copies: 0 }],
+      sets: 1,
+      outcome: 'complete',
+      resultDelivery: 'in_person',
+    }),
+  })
+  assert.equal(status, 201, JSON.stringify(body))
+  return body.dossier
 }

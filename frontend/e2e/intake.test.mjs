@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto'
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { after, before, test } from 'node:test'
-import { apiAs, launchBrowser, OFFICE, setupDesk, shotPath, startServer, tempDir } from './harness.mjs'
+import { apiAs, launchBrowser, OFFICE, receiveDossier, setupDesk, shotPath, startServer, tempDir } from './harness.mjs'
 
 const GRID = 'test-picture "Grid"\n'
 
@@ -57,23 +57,11 @@ before(async () => {
   assert.equal(status, 200)
 
   // Receive a dossier as the desk does, with the procedure's first paper.
-  const { body: proc } = await desk('/api/procedures/2.000815')
-  const comp = proc.procedure.components[0]
-  const res = await desk('/api/dossiers', {
-    method: 'POST',
-    body: JSON.stringify({
-      requestId: '5b0e7c2a-9d41-4f63-8a7e-2c1d0f9e8b7a',
-      procedureCode: '2.000815',
-      applicant: { kind: 'person', name: 'Phạm Thị Lan', idNumber: '056190004321', address: 'Thôn Thủy Triều', phone: '0905123457', email: '' },
-      channel: 'in_person',
-      components: [{ name: comp.name, originals: 1, certified: 0, copies: 0 }],
-      sets: 1,
-      outcome: 'complete',
-      resultDelivery: 'in_person',
-    }),
-  })
-  assert.equal(res.status, 201, JSON.stringify(res.body))
-  dossier = res.body.dossier
+  dossier = await receiveDossier(
+    desk,
+    { name: 'Phạm Thị Lan', idNumber: '056190004321', address: 'Thôn Thủy Triều', phone: '0905123457' },
+    { requestId: '5b0e7c2a-9d41-4f63-8a7e-2c1d0f9e8b7a' },
+  )
 })
 after(async () => {
   await b?.close()

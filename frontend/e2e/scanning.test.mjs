@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { after, before, test } from 'node:test'
-import { apiAs, launchBrowser, OFFICE, setupDesk, shotPath, startServer, tempDir } from './harness.mjs'
+import { apiAs, launchBrowser, OFFICE, receiveDossier, setupDesk, shotPath, startServer, tempDir } from './harness.mjs'
 
 const root = resolve(import.meta.dirname, '..', '..')
 
@@ -43,23 +43,11 @@ before(async () => {
   docPdf = makeDoc('giay-to-ho-so.pdf')
 
   // Receive a dossier as the desk does, with the procedure's first paper.
-  const { body: proc } = await api('/api/procedures/2.000815')
-  const comp = proc.procedure.components[0]
-  const { status, body } = await api('/api/dossiers', {
-    method: 'POST',
-    body: JSON.stringify({
-      requestId: '7d2c9a10-3e4f-4b5a-8c6d-0e1f2a3b4c5d',
-      procedureCode: '2.000815',
-      applicant: { kind: 'person', name: 'Nguyễn Thị Hương', idNumber: '056190001234', address: 'Thôn Thủy Triều', phone: '0905123456', email: '' },
-      channel: 'in_person',
-      components: [{ name: comp.name, originals: 1, certified: 0, copies: 0 }],
-      sets: 1,
-      outcome: 'complete',
-      resultDelivery: 'in_person',
-    }),
-  })
-  assert.equal(status, 201, JSON.stringify(body))
-  dossier = body.dossier
+  dossier = await receiveDossier(
+    api,
+    { name: 'Nguyễn Thị Hương', idNumber: '056190001234', address: 'Thôn Thủy Triều', phone: '0905123456' },
+    { requestId: '7d2c9a10-3e4f-4b5a-8c6d-0e1f2a3b4c5d' },
+  )
   assert.equal(dossier.components[0].digitised, false)
 })
 after(async () => {

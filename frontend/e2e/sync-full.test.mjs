@@ -8,11 +8,10 @@
 // official completes one dossier in the hub's web UI (Chromium) and the
 // desk shows its result after the next pull, in Chromium too.
 import assert from 'node:assert/strict'
-import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { apiAs, launchBrowser, OFFICE, setupDesk, shotPath, startServer, tempDir } from './harness.mjs'
+import { apiAs, launchBrowser, OFFICE, receiveDossier, setupDesk, shotPath, startServer, tempDir } from './harness.mjs'
 import { buildHub, freePort, hubCli, makePdf, sha256, staffLogin, startHub, startPostgres } from './hub-harness.mjs'
 
 const N = 200
@@ -114,28 +113,19 @@ test('with the hub down, the desk receives 200 dossiers with scans and keeps eve
 
   await runPool(N, 4, async (i) => {
     const n = String(i + 1).padStart(3, '0')
-    const { status: code, body } = await api('/api/dossiers', {
-      method: 'POST',
-      body: JSON.stringify({
-        requestId: randomUUID(),
-        procedureCode: PROCEDURE,
-        applicant: { kind: 'person', name: `Nguyễn Văn Số ${n}`, idNumber: '056190000' + n, address: 'Thôn Thủy Triều', phone: '', email: '' },
-        channel: 'in_person',
-        components: [{ name: comp, originals: 1, certified: 0, copies: 0 }],
-        sets: 1,
-        outcome: 'complete',
-        resultDelivery: 'in_person',
-      }),
-    })
-    assert.equal(code, 201, JSON.stringify(body))
-    dossiers[i] = body.dossier
+    const d = await receiveDossier(
+      api,
+      { name: `Nguyễn Văn Số ${n}`, idNumber: '056190000' + n, address: 'Thôn Thủy Triều' },
+      { procedure: PROCEDURE, component: comp },
+    )
+    dossiers[i] = d
     // A5, text layer only: the desk renders it and keeps the PDF's own text.
     const pdf = makePdf(`DON DE NGHI CHUNG THUC SO ${n}`, [
-      `Ho so ${body.dossier.code}`,
+      `Ho so ${d.code}`,
       `Nguoi yeu cau: Nguyen Van So ${n}, thon Thuy Trieu`,
       'De nghi chung thuc ban sao tu ban chinh dinh kem.',
     ], [420, 595])
-    const q = new URLSearchParams({ name: `don-de-nghi-${n}.pdf`, dossier: body.dossier.id, component: comp })
+    const q = new URLSearchParams({ name: `don-de-nghi-${n}.pdf`, dossier: d.id, component: comp })
     const r = await api.raw('/api/scans?' + q, { method: 'POST', body: pdf, headers: { 'Content-Type': 'application/pdf' } })
     const up = await r.json()
     assert.equal(r.status, 202, JSON.stringify(up))
