@@ -666,21 +666,3 @@ func quarterXY(x, y, w, h, q int) (int, int) {
 		return h - 1 - y, x
 	}
 }
-
-// Bilevel thresholds g at its Otsu level into a two-colour image (index 0
-// black, 1 white), the compact form of plain text pages.
-func Bilevel(g *image.Gray) *image.Paletted {
-	t := Otsu(g)
-	w, h := g.Rect.Dx(), g.Rect.Dy()
-	out := image.NewPaletted(image.Rect(0, 0, w, h), color.Palette{color.Gray{0}, color.Gray{0xff}})
-	for y := 0; y < h; y++ {
-		s := g.Pix[y*g.Stride : y*g.Stride+w]
-		d := out.Pix[y*out.Stride : y*out.Stride+w]
-		for x, v := range s {
-			if v > t {
-				d[x] = 1
-			}
-		}
-	}
-	return out
-}

@@ -228,15 +228,6 @@ func TestRotateRoundTrip(t *testing.T) {
 	}
 }
 
-func TestBilevel(t *testing.T) {
-	g := grayPage(4, 1, 0)
-	copy(g.Pix, []byte{20, 60, 190, 240})
-	b := Bilevel(g)
-	if !bytes.Equal(b.Pix, []byte{0, 0, 1, 1}) || len(b.Palette) != 2 {
-		t.Errorf("Bilevel = %v (palette %v)", b.Pix, b.Palette)
-	}
-}
-
 func TestGrayFastPaths(t *testing.T) {
 	src := image.NewRGBA(image.Rect(0, 0, 2, 1))
 	src.Pix = []byte{255, 0, 0, 255, 10, 200, 30, 255}

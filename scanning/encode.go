@@ -55,8 +55,8 @@ func encodePage(img image.Image, mode Mode, quality int) ([]byte, Format, error)
 }
 
 // encodeBilevel writes g as a 1-bit PNG, white where a pixel is above t:
-// the same file image/png writes for Bilevel(g) (two-colour palette, no
-// row filters), made five times faster. image/png takes every pixel
+// the file image/png writes for g thresholded into a two-colour image
+// (palette black, white; no row filters), made five times faster. image/png takes every pixel
 // through an interface call and deflates with the standard library; here
 // rows are packed eight pixels to a byte without branches and deflated by
 // klauspost/compress (already linked in for Badger), which is also a few

@@ -3,6 +3,7 @@ package scanning
 import (
 	"bytes"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"image/png"
 	"testing"
@@ -53,7 +54,7 @@ func TestEncodePage(t *testing.T) {
 	}
 }
 
-// The hand-packed bilevel PNG decodes to exactly Bilevel(g), for widths
+// The hand-packed bilevel PNG decodes to exactly bilevel(g), for widths
 // that do and do not fill their last byte.
 func TestEncodeBilevelMatchesBilevel(t *testing.T) {
 	page := render(t, scantest.Page(2, 12), 100)
@@ -67,7 +68,7 @@ func TestEncodeBilevelMatchesBilevel(t *testing.T) {
 		if err != nil {
 			t.Fatalf("width %d: %v", w, err)
 		}
-		want := Bilevel(g)
+		want := bilevel(g)
 		if dec.Bounds().Size() != want.Bounds().Size() {
 			t.Fatalf("width %d: decoded %v, want %v", w, dec.Bounds(), want.Bounds())
 		}
@@ -81,7 +82,35 @@ func TestEncodeBilevelMatchesBilevel(t *testing.T) {
 			}
 		}
 		if diff > 0 {
-			t.Errorf("width %d: %d pixels differ from Bilevel", w, diff)
+			t.Errorf("width %d: %d pixels differ from bilevel", w, diff)
 		}
+	}
+}
+
+// bilevel is the plain reference encodeBilevel is checked against: g
+// thresholded at its Otsu level into a two-colour image (index 0 black,
+// 1 white).
+func bilevel(g *image.Gray) *image.Paletted {
+	t := Otsu(g)
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	out := image.NewPaletted(image.Rect(0, 0, w, h), color.Palette{color.Gray{0}, color.Gray{0xff}})
+	for y := 0; y < h; y++ {
+		s := g.Pix[y*g.Stride : y*g.Stride+w]
+		d := out.Pix[y*out.Stride : y*out.Stride+w]
+		for x, v := range s {
+			if v > t {
+				d[x] = 1
+			}
+		}
+	}
+	return out
+}
+
+func TestBilevel(t *testing.T) {
+	g := grayPage(4, 1, 0)
+	copy(g.Pix, []byte{20, 60, 190, 240})
+	b := bilevel(g)
+	if !bytes.Equal(b.Pix, []byte{0, 0, 1, 1}) || len(b.Palette) != 2 {
+		t.Errorf("bilevel = %v (palette %v)", b.Pix, b.Palette)
 	}
 }
