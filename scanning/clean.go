@@ -225,6 +225,22 @@ func thumbnail(g *image.Gray, dpi float64) *image.Gray {
 	return shrink(g, factorFor(dpi, analysisDPI))
 }
 
+// eachMark calls fn for every pixel of thumbnail t within r (and off its
+// one-pixel border) darker than limit with a dark neighbour: a lone dark
+// pixel is a speck, a mark has a neighbour.
+func eachMark(t *image.Gray, limit int, r image.Rectangle, fn func(x, y int)) {
+	w, h := t.Rect.Dx(), t.Rect.Dy()
+	dark := func(x, y int) bool { return int(t.Pix[y*t.Stride+x]) < limit }
+	for y := max(r.Min.Y, 1); y < min(r.Max.Y, h-1); y++ {
+		for x := max(r.Min.X, 1); x < min(r.Max.X, w-1); x++ {
+			if dark(x, y) && (dark(x-1, y-1) || dark(x, y-1) || dark(x+1, y-1) || dark(x-1, y) ||
+				dark(x+1, y) || dark(x-1, y+1) || dark(x, y+1) || dark(x+1, y+1)) {
+				fn(x, y)
+			}
+		}
+	}
+}
+
 func blankOf(t *image.Gray) (bool, BlankStats) {
 	h, n := histogram(t, blankMargin)
 	var st BlankStats
@@ -241,21 +257,9 @@ func blankOf(t *image.Gray) (bool, BlankStats) {
 			break
 		}
 	}
-	limit := int(st.Paper) - inkDelta
 	w, ht := t.Rect.Dx(), t.Rect.Dy()
 	mx, my := int(float64(w)*blankMargin), int(float64(ht)*blankMargin)
-	dark := func(x, y int) bool { return int(t.Pix[y*t.Stride+x]) < limit }
-	for y := max(my, 1); y < min(ht-my, ht-1); y++ {
-		for x := max(mx, 1); x < min(w-mx, w-1); x++ {
-			if !dark(x, y) {
-				continue
-			}
-			if dark(x-1, y-1) || dark(x, y-1) || dark(x+1, y-1) || dark(x-1, y) ||
-				dark(x+1, y) || dark(x-1, y+1) || dark(x, y+1) || dark(x+1, y+1) {
-				st.InkBlocks++
-			}
-		}
-	}
+	eachMark(t, int(st.Paper)-inkDelta, image.Rect(mx, my, w-mx, ht-my), func(int, int) { st.InkBlocks++ })
 	st.InkShare = float64(st.InkBlocks) / float64(n)
 	return st.InkBlocks < minInkBlocks, st
 }
@@ -370,21 +374,10 @@ const (
 func ocrBounds(t *image.Gray, paper uint8, w, h int, dpi, skew float64) image.Rectangle {
 	page := image.Rect(0, 0, w, h)
 	tw, th := t.Rect.Dx(), t.Rect.Dy()
-	limit := int(paper) - cropDelta
-	dark := func(x, y int) bool { return int(t.Pix[y*t.Stride+x]) < limit }
 	x0, y0, x1, y1 := tw, th, -1, -1
-	for y := 1; y < th-1; y++ {
-		for x := 1; x < tw-1; x++ {
-			if !dark(x, y) {
-				continue
-			}
-			// A lone dark pixel is a speck; a mark has a dark neighbour.
-			if dark(x-1, y-1) || dark(x, y-1) || dark(x+1, y-1) || dark(x-1, y) ||
-				dark(x+1, y) || dark(x-1, y+1) || dark(x, y+1) || dark(x+1, y+1) {
-				x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
-			}
-		}
-	}
+	eachMark(t, int(paper)-cropDelta, t.Rect, func(x, y int) {
+		x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
+	})
 	if x1 < 0 {
 		return page
 	}
