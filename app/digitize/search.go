@@ -1,7 +1,6 @@
 package digitize
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"slices"
@@ -126,13 +125,12 @@ func (s *Service) Search(ctx context.Context, q string, limit int) (hits []Hit, 
 			}
 		}()
 		has := func(i int, job string, page int) bool {
-			prefix := store.PrefixScanTerm(terms[i], true)
 			if probes[i] == nil {
-				probes[i] = x.ReverseKeys(prefix)
+				probes[i] = x.ReverseKeys(store.PrefixScanTerm(terms[i], true))
 			}
 			key := store.KeyScanTerm(terms[i], job, page)
 			probes[i].SeekAtMost(key)
-			return probes[i].Valid() && bytes.Equal(probes[i].Suffix(), key[len(prefix):])
+			return probes[i].At(key)
 		}
 		var found []posting
 		seen := map[posting]bool{}

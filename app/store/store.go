@@ -366,6 +366,9 @@ func (k *KeyIter) SeekAtMost(key []byte) {
 // Valid reports whether the iterator is on a key of its prefix.
 func (k *KeyIter) Valid() bool { return k.it.ValidForPrefix(k.prefix) }
 
+// At reports whether the iterator is on exactly key.
+func (k *KeyIter) At(key []byte) bool { return k.Valid() && bytes.Equal(k.it.Item().Key(), key) }
+
 // Suffix is the current key after the prefix; valid until the next move.
 func (k *KeyIter) Suffix() []byte { return k.it.Item().Key()[len(k.prefix):] }
 
